@@ -1,0 +1,43 @@
+/* Reading a host's files under a root prefix (`--root DIR`, default "/").
+ * Every path given here is absolute *inside* the root ("/sys/bus/pci/…");
+ * symlinks are resolved inside the root like a chroot would (".." stops at
+ * the root, absolute targets restart at the root), so a copied or synthesized
+ * tree can never make smmuctl read a file outside it. */
+#pragma once
+#include <glib.h>
+#include <sys/stat.h>
+
+typedef struct sysroot sysroot;
+
+/* HOST error when root is not a readable directory. */
+sysroot *sysroot_open (const char *root, GError **error);
+void sysroot_free (sysroot *root);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sysroot, sysroot_free)
+
+const char *sysroot_prefix (const sysroot *root); /* as given, "/" for the live host */
+gboolean sysroot_is_live (const sysroot *root);
+
+/* The path as a user would find it, for messages: "<root>/sys/…". */
+char *sysroot_display (const sysroot *root, const char *path);
+
+/* Resolve every symlink of path inside the root; returns the canonical
+ * in-root path, or NULL with a G_IO_ERROR (NOT_FOUND, TOO_MANY_LINKS). */
+char *sysroot_resolve (sysroot *root, const char *path, GError **error);
+
+/* Read a regular file (sysfs attribute, table) of at most max_size bytes.
+ * Refuses FIFOs, devices and directories without blocking on them. */
+GBytes *sysroot_read_bytes (sysroot *root, const char *path, gsize max_size, GError **error);
+/* Text attribute with trailing whitespace removed; NULL on error. */
+char *sysroot_read_text (sysroot *root, const char *path, GError **error);
+/* Parse a sysfs number attribute ("0x10de", "-1", "16"). */
+gboolean sysroot_read_int64 (sysroot *root, const char *path, gint64 *value, GError **error);
+
+/* Basename of a symlink's target, without resolving it ("vfio-pci" for a
+ * driver link); NULL with NOT_FOUND when path is not a symlink. */
+char *sysroot_link_basename (sysroot *root, const char *path, GError **error);
+
+/* Sorted entry names of a directory ("." and ".." excluded). */
+GPtrArray *sysroot_list_dir (sysroot *root, const char *path, GError **error);
+
+/* lstat of the resolved path; FALSE when absent. */
+gboolean sysroot_stat (sysroot *root, const char *path, struct stat *st);

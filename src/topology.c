@@ -1,0 +1,258 @@
+/* The guest topology model: constructors, the controller-model table and the
+ * questions every reader of the model asks (which root complex is this bus
+ * under, which IOMMU serves it, which bus numbers does it take). */
+#include "topology.h"
+
+#include <string.h>
+
+/* libvirt controller models; the first row of a kind is its canonical name. */
+static const struct {
+  const char *model;
+  guest_bus_kind kind;
+} bus_models[] = {
+  { "pcie-root", GUEST_BUS_PCIE_ROOT },
+  { "pcie-expander-bus", GUEST_BUS_PXB_PCIE },
+  { "pcie-root-port", GUEST_BUS_ROOT_PORT },
+  { "pcie-switch-upstream-port", GUEST_BUS_SWITCH_UPSTREAM },
+  { "pcie-switch-downstream-port", GUEST_BUS_SWITCH_DOWNSTREAM },
+  { "pcie-to-pci-bridge", GUEST_BUS_PCI_BRIDGE },
+  { "pci-bridge", GUEST_BUS_PCI_BRIDGE },
+  { "dmi-to-pci-bridge", GUEST_BUS_PCI_BRIDGE },
+  { "pci-root", GUEST_BUS_OTHER },
+  { "pci-expander-bus", GUEST_BUS_OTHER },
+};
+
+const char *
+guest_bus_kind_model (guest_bus_kind kind)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (bus_models); i++)
+    if (bus_models[i].kind == kind)
+      return bus_models[i].model;
+  return "unknown";
+}
+
+guest_bus_kind
+guest_bus_kind_from_model (const char *model)
+{
+  if (model == NULL)
+    return GUEST_BUS_OTHER;
+  for (gsize i = 0; i < G_N_ELEMENTS (bus_models); i++)
+    if (strcmp (bus_models[i].model, model) == 0)
+      return bus_models[i].kind;
+  return GUEST_BUS_OTHER;
+}
+
+gboolean
+guest_bus_is_root_complex (guest_bus_kind kind)
+{
+  return kind == GUEST_BUS_PCIE_ROOT || kind == GUEST_BUS_PXB_PCIE;
+}
+
+gboolean
+guest_iommu_is_accel (const guest_iommu *iommu)
+{
+  const vsmmu_prop *accel = &iommu->props[VSMMU_PROP_ACCEL];
+  return accel->state == PROP_VALUE && accel->value != 0;
+}
+
+/* ---- constructors ---- */
+
+guest_domain *
+guest_domain_new (void)
+{
+  guest_domain *dom = g_new0 (guest_domain, 1);
+  dom->buses = g_ptr_array_new_with_free_func ((GDestroyNotify) guest_bus_free);
+  dom->iommus = g_ptr_array_new_with_free_func ((GDestroyNotify) guest_iommu_free);
+  dom->endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) guest_endpoint_free);
+  dom->numa_cells = g_array_new (FALSE, TRUE, sizeof (guest_numa_cell));
+  return dom;
+}
+
+void
+guest_domain_free (guest_domain *dom)
+{
+  if (dom == NULL)
+    return;
+  g_free (dom->name);
+  g_free (dom->domain_type);
+  g_free (dom->arch);
+  g_free (dom->machine);
+  g_ptr_array_unref (dom->buses);
+  g_ptr_array_unref (dom->iommus);
+  g_ptr_array_unref (dom->endpoints);
+  for (guint i = 0; i < dom->numa_cells->len; i++)
+    g_free (g_array_index (dom->numa_cells, guest_numa_cell, i).cpus);
+  g_array_unref (dom->numa_cells);
+  g_free (dom);
+}
+
+guest_bus *
+guest_bus_new (int index, guest_bus_kind kind)
+{
+  guest_bus *bus = g_new0 (guest_bus, 1);
+  bus->index = index;
+  bus->kind = kind;
+  bus->model = g_strdup (guest_bus_kind_model (kind));
+  bus->id = index == 0 && kind == GUEST_BUS_PCIE_ROOT ? g_strdup ("pcie.0")
+                                                      : g_strdup_printf ("pci.%d", index);
+  bus->parent = -1;
+  bus->slot = bus->function = -1;
+  bus->bus_nr = -1;
+  bus->numa_node = -1;
+  bus->chassis = bus->port = -1;
+  bus->root_complex = -1;
+  return bus;
+}
+
+void
+guest_bus_free (guest_bus *bus)
+{
+  if (bus == NULL)
+    return;
+  g_free (bus->model);
+  g_free (bus->id);
+  g_free (bus->comment);
+  g_free (bus->path);
+  g_free (bus);
+}
+
+guest_iommu *
+guest_iommu_new (void)
+{
+  guest_iommu *iommu = g_new0 (guest_iommu, 1);
+  iommu->pci_bus = -1;
+  iommu->unknown_attrs = g_ptr_array_new_with_free_func (g_free);
+  return iommu;
+}
+
+void
+guest_iommu_free (guest_iommu *iommu)
+{
+  if (iommu == NULL)
+    return;
+  g_free (iommu->model);
+  g_free (iommu->id);
+  for (int i = 0; i < VSMMU_N_PROPS; i++)
+    g_free (iommu->props[i].spelling);
+  g_ptr_array_unref (iommu->unknown_attrs);
+  g_free (iommu->host_smmu);
+  g_free (iommu->comment);
+  g_free (iommu->path);
+  g_free (iommu);
+}
+
+guest_endpoint *
+guest_endpoint_new (guest_endpoint_kind kind)
+{
+  guest_endpoint *ep = g_new0 (guest_endpoint, 1);
+  ep->kind = kind;
+  ep->bus = ep->slot = ep->function = -1;
+  return ep;
+}
+
+void
+guest_endpoint_free (guest_endpoint *ep)
+{
+  if (ep == NULL)
+    return;
+  g_free (ep->model);
+  g_free (ep->element);
+  g_free (ep->id);
+  g_free (ep->host_bdf);
+  g_free (ep->comment);
+  g_free (ep->path);
+  g_free (ep);
+}
+
+/* ---- lookups ---- */
+
+guest_bus *
+guest_find_bus (const guest_domain *dom, int index)
+{
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      if (bus->index == index)
+        return bus;
+    }
+  return NULL;
+}
+
+guest_iommu *
+guest_iommu_for_root_complex (const guest_domain *dom, int rc_index)
+{
+  guest_iommu *machine_wide = NULL;
+  for (guint i = 0; i < dom->iommus->len; i++)
+    {
+      guest_iommu *iommu = g_ptr_array_index (dom->iommus, i);
+      if (iommu->pci_bus == rc_index && rc_index >= 0)
+        return iommu;
+      if (iommu->pci_bus < 0 && machine_wide == NULL)
+        machine_wide = iommu;
+    }
+  /* A machine-wide IOMMU (-machine virt,iommu=smmuv3, or <iommu> without
+   * pciBus) translates pcie.0 only: QEMU's IORT maps pxb buses around it. */
+  if (machine_wide != NULL)
+    {
+      guest_bus *rc = guest_find_bus (dom, rc_index);
+      if (rc != NULL && rc->kind == GUEST_BUS_PCIE_ROOT)
+        return machine_wide;
+    }
+  return NULL;
+}
+
+int
+guest_root_complex_of_bus (const guest_domain *dom, int bus_index)
+{
+  /* Walk up the parents; a chain longer than the number of buses is a loop
+   * in the XML (controller A plugged into B plugged into A). */
+  guint steps = 0;
+  for (guest_bus *bus = guest_find_bus (dom, bus_index); bus != NULL;
+       bus = guest_find_bus (dom, bus->parent))
+    {
+      if (guest_bus_is_root_complex (bus->kind))
+        return bus->index;
+      if (bus->parent < 0 || ++steps > dom->buses->len)
+        return -1;
+    }
+  return -1;
+}
+
+void
+guest_domain_resolve (guest_domain *dom)
+{
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      bus->root_complex = guest_root_complex_of_bus (dom, bus->index);
+    }
+}
+
+void
+guest_root_complex_bus_range (const guest_domain *dom, int rc_index, int *first, int *last)
+{
+  guest_bus *rc = guest_find_bus (dom, rc_index);
+  int start = 0;
+  if (rc != NULL && rc->kind == GUEST_BUS_PXB_PCIE)
+    start = MAX (rc->bus_nr, 0);
+  int below = 0;
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      if (guest_bus_is_root_complex (bus->kind))
+        continue;
+      if (guest_root_complex_of_bus (dom, bus->index) == rc_index)
+        below++;
+    }
+  *first = start;
+  *last = start + below;
+}
+
+gboolean
+guest_has_numa_cell (const guest_domain *dom, int id)
+{
+  for (guint i = 0; i < dom->numa_cells->len; i++)
+    if (g_array_index (dom->numa_cells, guest_numa_cell, i).id == id)
+      return TRUE;
+  return FALSE;
+}

@@ -165,7 +165,12 @@ read_bars (sysroot *root, host_model *host, host_pci_device *dev)
       if (end == 0 || !(flags & 0x200))
         continue; /* unused or an I/O BAR */
       if (end < start)
-        goto bad;
+        {
+          g_autofree char *shown = sysroot_display (root, path);
+          add_note (host, "%s line %u: end 0x%" G_GINT64_MODIFIER "x is below start 0x%" G_GINT64_MODIFIER
+                    "x; BAR %u ignored", shown, index + 1, end, start, index);
+          continue;
+        }
       host_bar bar = { index, start, end - start + 1, (flags & 0x100000) != 0, (flags & 0x2000) != 0 };
       g_array_append_val (dev->bars, bar);
       dev->bar_total += bar.size;
@@ -173,8 +178,11 @@ read_bars (sysroot *root, host_model *host, host_pci_device *dev)
         dev->bar64_total += bar.size;
       continue;
     bad:
-      add_note (host, "%s line %u: '%s' is not 'start end flags'; BAR %u ignored",
-                path, index + 1, lines[index], index);
+      {
+        g_autofree char *shown = sysroot_display (root, path);
+        add_note (host, "%s line %u: '%s' is not 'start end flags'; BAR %u ignored", shown, index + 1,
+                  lines[index], index);
+      }
     }
 }
 

@@ -263,6 +263,8 @@ sysroot_read_text (sysroot *r, const char *path, GError **error)
     return NULL;
   gsize len;
   const char *data = g_bytes_get_data (bytes, &len);
+  if (len == 0)
+    return g_strdup ("");
   if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, (gssize) len, NULL))
     {
       g_autofree char *shown = sysroot_display (r, path);

@@ -213,6 +213,19 @@ host_find_smmu_by_base (const host_model *host, guint64 base)
 host_iommu_group *
 host_find_group (const host_model *host, int id)
 {
+  /* Groups are sorted by id (host_model_finish): bisect first. */
+  guint lo = 0, hi = host->groups->len;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      host_iommu_group *group = host->groups->pdata[mid];
+      if (group->id == id)
+        return group;
+      if (group->id < id)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
   for (guint i = 0; i < host->groups->len; i++)
     {
       host_iommu_group *group = host->groups->pdata[i];

@@ -223,31 +223,19 @@ hostprobe_parse_config (host_pci_device *dev, const guint8 *config, gsize len)
     }
 }
 
+/* The basename of a link's target ("vfio-pci", "12", "smmu3.0x…"): all that
+ * sysfs links tell us.  The caller checks the name against what it listed
+ * (/sys/class/iommu, /sys/kernel/iommu_groups), which catches dangling and
+ * escaping links without resolving every one. */
 static char *
-read_link_name (sysroot *root, host_model *host, const char *dir, const char *attr, gboolean resolve)
+read_link_name (sysroot *root, host_model *host, const char *dir, const char *attr)
 {
   g_autofree char *path = g_strconcat (dir, "/", attr, NULL);
   g_autoptr (GError) error = NULL;
-  if (!resolve)
-    {
-      char *name = sysroot_link_basename (root, path, &error);
-      if (name == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        note_error (host, error);
-      return name;
-    }
-  g_autofree char *target = sysroot_resolve (root, path, &error);
-  if (target == NULL)
-    {
-      struct stat st;
-      g_autofree char *shown = sysroot_display (root, path);
-      /* Absent is normal (no IOMMU); a link that leads nowhere is worth a note. */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS))
-        add_note (host, "%s: symlink loop, ignored", shown);
-      else if (sysroot_link_basename (root, path, NULL) != NULL || sysroot_stat (root, path, &st))
-        add_note (host, "%s: link target missing (%s)", shown, error->message);
-      return NULL;
-    }
-  return g_path_get_basename (target);
+  char *name = sysroot_link_basename (root, path, &error);
+  if (name == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    note_error (host, error);
+  return name;
 }
 
 static gboolean
@@ -271,6 +259,67 @@ read_hex_attr (sysroot *root, host_model *host, const char *dir, const char *att
   return TRUE;
 }
 
+static guint32
+config_u32 (const guint8 *c, gsize off)
+{
+  return (guint32) c[off] | (guint32) c[off + 1] << 8 | (guint32) c[off + 2] << 16 | (guint32) c[off + 3] << 24;
+}
+
+/* PCIe Link Capabilities speed encoding (PCIe Base Spec §7.5.3.6) as sysfs prints it. */
+static const char *const link_speeds[] = { NULL, "2.5 GT/s PCIe", "5.0 GT/s PCIe", "8.0 GT/s PCIe",
+                                           "16.0 GT/s PCIe", "32.0 GT/s PCIe", "64.0 GT/s PCIe" };
+
+/* The first 64 bytes are readable by anyone and hold the ids and class;
+ * the PCI Express capability (when readable) holds the link — as lspci
+ * does, one read of config instead of five attribute files. */
+static void
+parse_config_header (host_pci_device *dev, const guint8 *c, gsize len)
+{
+  dev->vendor = (guint16) (c[0] | c[1] << 8);
+  dev->device = (guint16) (c[2] | c[3] << 8);
+  dev->class_code = config_u32 (c, 8) >> 8;
+  if (!(c[6] & 0x10)) /* status: no capability list */
+    return;
+  guint8 pos = c[0x34] & 0xfc;
+  for (int hops = 0; pos >= 0x40 && (gsize) pos + 0x10 <= len && hops < 48; hops++)
+    {
+      if (c[pos] == 0x10) /* PCI Express */
+        {
+          guint32 link_caps = config_u32 (c, pos + 0x0c);
+          guint speed = link_caps & 0xf;
+          if (speed < G_N_ELEMENTS (link_speeds) && link_speeds[speed] != NULL)
+            dev->link_speed = g_strdup (link_speeds[speed]);
+          dev->link_width = (int) ((link_caps >> 4) & 0x3f);
+          return;
+        }
+      pos = c[pos + 1] & 0xfc;
+    }
+}
+
+static void
+read_ids_from_attributes (sysroot *root, host_model *host, host_pci_device *dev)
+{
+  guint64 v;
+  const char *dir = dev->sysfs_path;
+  if (read_hex_attr (root, host, dir, "vendor", 0xffff, &v))
+    dev->vendor = (guint16) v;
+  if (read_hex_attr (root, host, dir, "device", 0xffff, &v))
+    dev->device = (guint16) v;
+  if (read_hex_attr (root, host, dir, "class", 0xffffff, &v))
+    dev->class_code = (guint32) v;
+}
+
+static void
+read_link_attributes (sysroot *root, host_pci_device *dev)
+{
+  g_autofree char *speed_path = g_strconcat (dev->sysfs_path, "/max_link_speed", NULL);
+  dev->link_speed = sysroot_read_text (root, speed_path, NULL);
+  g_autofree char *width_path = g_strconcat (dev->sysfs_path, "/max_link_width", NULL);
+  gint64 width;
+  if (sysroot_read_int64 (root, width_path, &width, NULL) && width > 0 && width <= 32)
+    dev->link_width = (int) width;
+}
+
 static host_pci_device *
 read_device (sysroot *root, host_model *host, const char *bdf)
 {
@@ -279,14 +328,20 @@ read_device (sysroot *root, host_model *host, const char *bdf)
   pci_bdf_parse (bdf, &dev->segment, &dev->bus, &dev->slot, &dev->function);
   dev->sysfs_path = g_strconcat ("/sys/bus/pci/devices/", bdf, NULL);
   const char *dir = dev->sysfs_path;
-  guint64 v;
 
-  if (read_hex_attr (root, host, dir, "vendor", 0xffff, &v))
-    dev->vendor = (guint16) v;
-  if (read_hex_attr (root, host, dir, "device", 0xffff, &v))
-    dev->device = (guint16) v;
-  if (read_hex_attr (root, host, dir, "class", 0xffffff, &v))
-    dev->class_code = (guint32) v;
+  g_autofree char *config_path = g_strconcat (dir, "/config", NULL);
+  g_autoptr (GBytes) config = sysroot_read_bytes (root, config_path, 4096, NULL);
+  gsize config_len = 0;
+  const guint8 *config_data = config != NULL ? g_bytes_get_data (config, &config_len) : NULL;
+  /* A function that answers all-ones (a VF, a device in reset) has no
+   * usable header: fall back to the kernel's attribute files. */
+  if (config_len >= 64 && !(config_data[0] == 0xff && config_data[1] == 0xff))
+    parse_config_header (dev, config_data, config_len);
+  else
+    read_ids_from_attributes (root, host, dev);
+  if (dev->link_speed == NULL)
+    read_link_attributes (root, dev);
+  hostprobe_parse_config (dev, config_data, config_len);
   dev->is_bridge = (dev->class_code >> 8) == 0x0604;
 
   g_autofree char *numa_path = g_strconcat (dir, "/numa_node", NULL);
@@ -296,38 +351,31 @@ read_device (sysroot *root, host_model *host, const char *bdf)
 
   read_bars (root, host, dev);
 
-  g_autofree char *speed_path = g_strconcat (dir, "/max_link_speed", NULL);
-  dev->link_speed = sysroot_read_text (root, speed_path, NULL);
-  g_autofree char *width_path = g_strconcat (dir, "/max_link_width", NULL);
-  gint64 width;
-  if (sysroot_read_int64 (root, width_path, &width, NULL) && width > 0 && width <= 32)
-    dev->link_width = (int) width;
-
-  dev->driver = read_link_name (root, host, dir, "driver", FALSE);
-  g_autofree char *group = read_link_name (root, host, dir, "iommu_group", TRUE);
+  dev->driver = read_link_name (root, host, dir, "driver");
+  g_autofree char *group = read_link_name (root, host, dir, "iommu_group");
   if (group != NULL)
     {
       char *end;
       gint64 id = g_ascii_strtoll (group, &end, 10);
       if (*end == '\0' && end != group && id >= 0 && id <= G_MAXINT)
         dev->iommu_group = (int) id;
+      else
+        {
+          g_autofree char *shown = sysroot_display (root, dir);
+          add_note (host, "%s/iommu_group: '%s' is not an IOMMU group", shown, group);
+        }
     }
-  dev->smmu = read_link_name (root, host, dir, "iommu", TRUE);
+  dev->smmu = read_link_name (root, host, dir, "iommu");
   if (dev->smmu != NULL)
     dev->smmu_source = "sysfs";
 
-  g_autofree char *cdev_dir = g_strconcat (dir, "/vfio-dev", NULL);
-  g_autoptr (GPtrArray) cdevs = sysroot_list_dir (root, cdev_dir, NULL);
-  if (cdevs != NULL && cdevs->len > 0)
-    dev->vfio_cdev = g_strdup (cdevs->pdata[0]);
-
-  g_autofree char *config_path = g_strconcat (dir, "/config", NULL);
-  g_autoptr (GBytes) config = sysroot_read_bytes (root, config_path, 4096, NULL);
-  if (config != NULL)
+  /* Only vfio-pci devices have a vfio cdev: don't list the others. */
+  if (g_strcmp0 (dev->driver, "vfio-pci") == 0)
     {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (config, &len);
-      hostprobe_parse_config (dev, data, len);
+      g_autofree char *cdev_dir = g_strconcat (dir, "/vfio-dev", NULL);
+      g_autoptr (GPtrArray) cdevs = sysroot_list_dir (root, cdev_dir, NULL);
+      if (cdevs != NULL && cdevs->len > 0)
+        dev->vfio_cdev = g_strdup (cdevs->pdata[0]);
     }
   return dev;
 }
@@ -348,6 +396,15 @@ read_devices (sysroot *root, host_model *host)
       if (!pci_bdf_parse (name, NULL, NULL, NULL, NULL))
         {
           add_note (host, "/sys/bus/pci/devices/%s: not a PCI address, ignored", name);
+          continue;
+        }
+      /* A device entry that leads nowhere is one note, not one per attribute. */
+      g_autofree char *link = g_strconcat ("/sys/bus/pci/devices/", name, NULL);
+      g_autoptr (GError) local = NULL;
+      g_autofree char *dir = sysroot_resolve (root, link, &local);
+      if (dir == NULL)
+        {
+          add_note (host, "%s; device ignored", local->message);
           continue;
         }
       g_ptr_array_add (host->devices, read_device (root, host, name));
@@ -378,13 +435,14 @@ read_reserved_regions (sysroot *root, host_model *host, host_iommu_group *group,
     }
 }
 
+/* Groups: type and reserved regions from /sys/kernel/iommu_groups; members
+ * from each device's iommu_group link (read already), which saves listing
+ * every group's devices/ directory. */
 static void
 read_groups (sysroot *root, host_model *host)
 {
   g_autoptr (GPtrArray) names = sysroot_list_dir (root, "/sys/kernel/iommu_groups", NULL);
-  if (names == NULL)
-    return;
-  for (guint i = 0; i < names->len; i++)
+  for (guint i = 0; names != NULL && i < names->len; i++)
     {
       const char *name = names->pdata[i];
       char *end;
@@ -396,15 +454,40 @@ read_groups (sysroot *root, host_model *host)
       g_autofree char *dir = g_strconcat ("/sys/kernel/iommu_groups/", name, NULL);
       g_autofree char *type_path = g_strconcat (dir, "/type", NULL);
       group->type = sysroot_read_text (root, type_path, NULL);
-      g_autofree char *devices_dir = g_strconcat (dir, "/devices", NULL);
-      g_autoptr (GPtrArray) members = sysroot_list_dir (root, devices_dir, NULL);
-      for (guint m = 0; members != NULL && m < members->len; m++)
-        {
-          char *bdf = pci_bdf_normalize (members->pdata[m]);
-          if (bdf != NULL)
-            g_ptr_array_add (group->devices, bdf);
-        }
       read_reserved_regions (root, host, group, dir);
+    }
+  host_model_finish (host); /* sorted groups for the lookups below */
+  for (guint i = 0; i < host->devices->len; i++)
+    {
+      host_pci_device *dev = host->devices->pdata[i];
+      if (dev->iommu_group < 0)
+        continue;
+      host_iommu_group *group = host_find_group (host, dev->iommu_group);
+      if (group == NULL)
+        {
+          g_autofree char *shown = sysroot_display (root, dev->sysfs_path);
+          add_note (host, "%s/iommu_group: link target missing (no /sys/kernel/iommu_groups/%d)", shown,
+                    dev->iommu_group);
+          dev->iommu_group = -1;
+          continue;
+        }
+      g_ptr_array_add (group->devices, g_strdup (dev->bdf));
+    }
+}
+
+/* Every device's iommu link must name an SMMU that /sys/class/iommu has. */
+static void
+check_smmu_links (sysroot *root, host_model *host)
+{
+  for (guint i = 0; i < host->devices->len; i++)
+    {
+      host_pci_device *dev = host->devices->pdata[i];
+      if (dev->smmu == NULL || host_find_smmu (host, dev->smmu) != NULL)
+        continue;
+      g_autofree char *shown = sysroot_display (root, dev->sysfs_path);
+      add_note (host, "%s/iommu: link target missing ('%s' is not in /sys/class/iommu)", shown, dev->smmu);
+      g_clear_pointer (&dev->smmu, g_free);
+      dev->smmu_source = NULL;
     }
 }
 
@@ -545,6 +628,7 @@ hostprobe_read (sysroot *root, const char *iort_file, GError **error)
   read_smmus (root, host);
   read_devices (root, host);
   read_groups (root, host);
+  check_smmu_links (root, host);
   host_model_finish (host); /* sorted lists, for the lookups below */
   if (!read_iort (root, host, iort_file, error))
     return NULL;

@@ -54,11 +54,21 @@ expect_grep '--hwinfo-json' "$WORK/out" "probe --help lists options"
 # Broken trees: probe goes on and says what it could not read.
 expect_status 0 "dangling links" -- "$SMMUCTL" probe --root tests/data/hosts/broken-dangling
 expect_grep 'link target missing|dangling' "$WORK/out" "dangling noted"
-expect_status 0 "symlink loop" -- "$SMMUCTL" probe --root tests/data/hosts/broken-loop
-expect_grep 'symlink loop' "$WORK/out" "loop noted"
+expect_status 0 "looping iommu link" -- "$SMMUCTL" probe --root tests/data/hosts/broken-loop
+expect_grep "iommu: link target missing \('iommu2' is not in /sys/class/iommu\)" "$WORK/out" "loop noted"
+cp -a tests/data/hosts/broken-loop "$WORK/loop"
+ln -s 0000:09:00.0 "$WORK/loop/sys/bus/pci/devices/0000:09:00.0"
+expect_status 0 "looping device link" -- "$SMMUCTL" probe --root "$WORK/loop"
+expect_grep '0000:09:00.0: too many levels of symbolic links \(a link loop\?\); device ignored' "$WORK/out" "device loop noted"
 expect_status 0 "escaping links" -- "$SMMUCTL" probe --root tests/data/hosts/broken-escape
+expect_grep "broken-escape/sys/bus/pci/devices/0000:01:00.0/iommu_group: 'etc' is not an IOMMU group" "$WORK/out" "escape noted"
 expect_status 0 "garbage attributes" -- "$SMMUCTL" probe --root tests/data/hosts/broken-garbage
-expect_grep "banana" "$WORK/out" "garbage vendor named"
+expect_grep "resource line 3: end 0x40ffffffffff is below start" "$WORK/out" "bad BAR named"
+# Without config space the ids come from the attribute files, garbage included.
+cp -a tests/data/hosts/broken-garbage "$WORK/garbage"
+rm "$WORK/garbage/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0/config"
+expect_status 0 "garbage attributes without config" -- "$SMMUCTL" probe --root "$WORK/garbage"
+expect_grep "0000:01:00.0/vendor: 'banana' is not a number" "$WORK/out" "garbage vendor named"
 expect_status 0 "truncated IORT under the root" -- "$SMMUCTL" probe --root tests/data/hosts/broken-iort
 expect_grep 'IORT' "$WORK/out" "truncated IORT noted"
 # …but a truncated IORT given explicitly is an input error naming the bytes.
@@ -69,6 +79,8 @@ expect_status 2 "--hwinfo-json missing" -- "$SMMUCTL" probe --root tests/data/ho
 
 # A FIFO or directory where an attribute should be: no hang, a note.
 cp -a tests/data/hosts/gb200 "$WORK/odd"
+rm "$WORK/odd/sys/devices/pci0008:00/0008:00:00.0/0008:01:00.0/config"
+mkfifo "$WORK/odd/sys/devices/pci0008:00/0008:00:00.0/0008:01:00.0/config"
 rm "$WORK/odd/sys/devices/pci0008:00/0008:00:00.0/0008:01:00.0/vendor"
 mkfifo "$WORK/odd/sys/devices/pci0008:00/0008:00:00.0/0008:01:00.0/vendor"
 rm "$WORK/odd/sys/devices/pci0008:00/0008:00:00.0/0008:01:00.0/resource"

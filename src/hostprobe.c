@@ -401,8 +401,7 @@ read_devices (sysroot *root, host_model *host)
       /* A device entry that leads nowhere is one note, not one per attribute. */
       g_autofree char *link = g_strconcat ("/sys/bus/pci/devices/", name, NULL);
       g_autoptr (GError) local = NULL;
-      g_autofree char *dir = sysroot_resolve (root, link, &local);
-      if (dir == NULL)
+      if (!sysroot_check_dir (root, link, &local))
         {
           add_note (host, "%s; device ignored", local->message);
           continue;

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
+#include <linux/openat2.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -17,6 +19,10 @@ struct sysroot {
   char *base;        /* prefix without trailing '/', "" for "/" */
   gboolean live;
   GHashTable *resolved; /* in-root path → canonical in-root path */
+  int root_fd;          /* O_PATH of the prefix, for openat2 */
+  gboolean openat2;     /* the kernel resolves in-root for us (5.6+) */
+  char *dir_path;       /* last directory opened for link reads … */
+  int dir_fd;           /* … and its O_PATH descriptor, -1 when none */
 };
 
 sysroot *
@@ -39,6 +45,9 @@ sysroot_open (const char *root, GError **error)
     r->base[--n] = '\0';
   r->live = n == 0;
   r->resolved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  r->root_fd = open (prefix, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  r->openat2 = r->root_fd >= 0 && g_getenv ("SMMUCTL_NO_OPENAT2") == NULL;
+  r->dir_fd = -1;
   return r;
 }
 
@@ -48,6 +57,11 @@ sysroot_free (sysroot *r)
   if (r == NULL)
     return;
   g_hash_table_unref (r->resolved);
+  if (r->root_fd >= 0)
+    close (r->root_fd);
+  if (r->dir_fd >= 0)
+    close (r->dir_fd);
+  g_free (r->dir_path);
   g_free (r->prefix);
   g_free (r->base);
   g_free (r);
@@ -177,47 +191,61 @@ sysroot_resolve (sysroot *r, const char *path, GError **error)
   return resolve_hops (r, path, &hops, error);
 }
 
-/* Open the file at path for reading without following a symlink outside
- * the root: the parent is resolved (cached), the last component opened with
- * O_NOFOLLOW, and only a symlink there takes the slow, fully resolved way. */
-static int
-open_in_root (sysroot *r, const char *path, char **real_out, GError **error)
+static void
+set_errno_error (GError **error, int saved, const char *shown)
 {
-  g_autofree char *parent_path = g_path_get_dirname (path);
-  g_autofree char *name = g_path_get_basename (path);
-  g_autofree char *parent = sysroot_resolve (r, parent_path, error);
-  if (parent == NULL)
-    return -1;
-  g_autofree char *candidate = join_in_root (parent, name);
-  char *real = host_path (r, candidate);
-  /* O_NONBLOCK so that a FIFO planted in a tree cannot hang us. */
-  int fd = open (real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0 && errno == ELOOP)
+  if (saved == ELOOP)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
+                 "%s: too many levels of symbolic links (a link loop?)", shown);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", shown, g_strerror (saved));
+}
+
+/* Open path inside the root with flags.  The kernel does it in one call
+ * where it can (openat2 RESOLVE_IN_ROOT: the same clamping of ".." and of
+ * absolute links as our own resolver); otherwise we resolve every link
+ * ourselves and open the result without following links. */
+static int
+open_resolved (sysroot *r, const char *path, int flags, GError **error)
+{
+  if (r->openat2)
     {
-      g_free (real);
-      g_autofree char *resolved = sysroot_resolve (r, path, error);
-      if (resolved == NULL)
-        return -1;
-      real = host_path (r, resolved);
-      fd = open (real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+      struct open_how how = { .flags = (guint64) (flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+      const char *relative = path[0] == '/' ? path + 1 : path;
+      int fd = (int) syscall (SYS_openat2, r->root_fd, *relative ? relative : ".", &how, sizeof how);
+      if (fd >= 0)
+        return fd;
+      if (errno != ENOSYS && errno != EPERM && errno != E2BIG)
+        {
+          int saved = errno;
+          g_autofree char *shown = sysroot_display (r, path);
+          set_errno_error (error, saved, shown);
+          return -1;
+        }
+      r->openat2 = FALSE; /* old kernel or a seccomp filter: resolve ourselves */
     }
-  *real_out = real;
+  g_autofree char *resolved = sysroot_resolve (r, path, error);
+  if (resolved == NULL)
+    return -1;
+  g_autofree char *real = host_path (r, resolved);
+  int fd = open (real[0] != '\0' ? real : "/", flags | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int saved = errno;
+      g_autofree char *shown = sysroot_display (r, path);
+      set_errno_error (error, saved, shown);
+    }
   return fd;
 }
 
 GBytes *
 sysroot_read_bytes (sysroot *r, const char *path, gsize max_size, GError **error)
 {
-  g_autofree char *real = NULL;
-  int fd = open_in_root (r, path, &real, error);
-  if (fd < 0 && real == NULL)
-    return NULL;
+  /* O_NONBLOCK so that a FIFO planted in a tree cannot hang us. */
+  int fd = open_resolved (r, path, O_RDONLY | O_NONBLOCK, error);
   if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", real, g_strerror (saved));
-      return NULL;
-    }
+    return NULL;
+  g_autofree char *real = sysroot_display (r, path);
   /* One read of max_size + 1 bytes: a regular file (and every sysfs
    * attribute) that fits returns short, which is its end, so the common case
    * costs open, read, close.  Only an empty or failed read asks what the
@@ -308,23 +336,48 @@ sysroot_read_int64 (sysroot *r, const char *path, gint64 *value, GError **error)
   return TRUE;
 }
 
+/* The directory of path as an O_PATH descriptor, kept for the next call:
+ * the links of one sysfs object (driver, iommu, iommu_group) share it. */
+static int
+link_dir (sysroot *r, const char *dir, GError **error)
+{
+  if (r->dir_fd >= 0 && g_strcmp0 (r->dir_path, dir) == 0)
+    return r->dir_fd;
+  int fd = open_resolved (r, dir, O_PATH | O_DIRECTORY, error);
+  if (fd < 0)
+    return -1;
+  if (r->dir_fd >= 0)
+    close (r->dir_fd);
+  g_free (r->dir_path);
+  r->dir_path = g_strdup (dir);
+  r->dir_fd = fd;
+  return fd;
+}
+
+gboolean
+sysroot_check_dir (sysroot *r, const char *path, GError **error)
+{
+  return link_dir (r, path, error) >= 0;
+}
+
 char *
 sysroot_link_basename (sysroot *r, const char *path, GError **error)
 {
-  g_autofree char *parent_path = g_path_get_dirname (path);
+  g_autofree char *parent = g_path_get_dirname (path);
   g_autofree char *name = g_path_get_basename (path);
-  g_autofree char *parent = sysroot_resolve (r, parent_path, error);
-  if (parent == NULL)
+  int dirfd = link_dir (r, parent, error);
+  if (dirfd < 0)
     return NULL;
-  g_autofree char *link = join_in_root (parent, name);
-  g_autofree char *real = host_path (r, link);
   char target[PATH_MAX];
-  ssize_t n = readlink (real, target, sizeof target - 1);
+  ssize_t n = readlinkat (dirfd, name, target, sizeof target - 1);
   if (n < 0)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, saved == EINVAL ? G_IO_ERROR_NOT_SYMBOLIC_LINK : g_io_error_from_errno (saved),
-                   "%s: %s", real, g_strerror (saved));
+      g_autofree char *shown = sysroot_display (r, path);
+      if (saved == EINVAL)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SYMBOLIC_LINK, "%s: not a symbolic link", shown);
+      else
+        set_errno_error (error, saved, shown);
       return NULL;
     }
   target[n] = '\0';
@@ -340,15 +393,16 @@ compare_names (gconstpointer a, gconstpointer b)
 GPtrArray *
 sysroot_list_dir (sysroot *r, const char *path, GError **error)
 {
-  g_autofree char *resolved = sysroot_resolve (r, path, error);
-  if (resolved == NULL)
+  int fd = open_resolved (r, path, O_RDONLY | O_DIRECTORY, error);
+  if (fd < 0)
     return NULL;
-  g_autofree char *real = host_path (r, resolved);
-  DIR *dir = opendir (real[0] != '\0' ? real : "/");
+  DIR *dir = fdopendir (fd);
   if (dir == NULL)
     {
       int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", real, g_strerror (saved));
+      close (fd);
+      g_autofree char *shown = sysroot_display (r, path);
+      set_errno_error (error, saved, shown);
       return NULL;
     }
   GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
@@ -364,9 +418,10 @@ sysroot_list_dir (sysroot *r, const char *path, GError **error)
 gboolean
 sysroot_stat (sysroot *r, const char *path, struct stat *st)
 {
-  g_autofree char *resolved = sysroot_resolve (r, path, NULL);
-  if (resolved == NULL)
+  int fd = open_resolved (r, path, O_PATH, NULL);
+  if (fd < 0)
     return FALSE;
-  g_autofree char *real = host_path (r, resolved);
-  return lstat (real[0] != '\0' ? real : "/", st) == 0;
+  gboolean ok = fstat (fd, st) == 0;
+  close (fd);
+  return ok;
 }

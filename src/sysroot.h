@@ -36,6 +36,10 @@ gboolean sysroot_read_int64 (sysroot *root, const char *path, gint64 *value, GEr
  * driver link); NULL with NOT_FOUND when path is not a symlink. */
 char *sysroot_link_basename (sysroot *root, const char *path, GError **error);
 
+/* Whether path is a directory inside the root; the error says why not
+ * (missing, a link loop).  Keeps it open for the link reads that follow. */
+gboolean sysroot_check_dir (sysroot *root, const char *path, GError **error);
+
 /* Sorted entry names of a directory ("." and ".." excluded). */
 GPtrArray *sysroot_list_dir (sysroot *root, const char *path, GError **error);
 

@@ -33,7 +33,7 @@ char *json_read_input (const char *path, gsize max_size, gsize *len, GError **er
 
 /* Typed reading of untrusted JSON with errors that name the JSON path.
  * The first error is kept and later reads return their defaults, so a
- * reader can read a whole object and check json_reader_failed once. */
+ * reader can read a whole object and check r->error once. */
 typedef struct {
   const char *source;  /* file name for messages */
   GString *path;       /* "$.smmus[2]" while reading inside it */
@@ -42,7 +42,6 @@ typedef struct {
 
 void json_reader_init (json_reader *r, const char *source);
 void json_reader_clear (json_reader *r);
-gboolean json_reader_failed (const json_reader *r);
 /* Parse text into a tree (syntax errors give line:column); NULL on error. */
 json_object *json_reader_parse (json_reader *r, const char *data, gsize len);
 /* Fail at the current path (plus key, when not NULL). */

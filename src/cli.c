@@ -5,6 +5,9 @@ gboolean
 cli_parse_options (GOptionContext *context, const char *verb, int *argc, char ***argv, GError **error)
 {
   g_autoptr (GError) local = NULL;
+  /* GOption names the program after argv[0], which is the verb here. */
+  g_autofree char *prgname = g_strdup_printf ("smmuctl %s", verb);
+  g_set_prgname (prgname);
   g_option_context_set_help_enabled (context, TRUE);
   if (g_option_context_parse (context, argc, argv, &local))
     return TRUE;

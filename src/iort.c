@@ -67,7 +67,7 @@ node_fail (GError **error, iort_error_code code, const node_cursor *c, const cha
   va_start (args, format);
   what = g_strdup_vprintf (format, args);
   va_end (args);
-  g_set_error (error, IORT_ERROR, code, "IORT: node %u at byte 0x%x: %s", c->index, c->offset, what);
+  g_set_error (error, IORT_ERROR, (gint) code, "IORT: node %u at byte 0x%x: %s", c->index, c->offset, what);
   return FALSE;
 }
 
@@ -590,7 +590,7 @@ iort_smmus_of_root_complex (const iort_table *t, const iort_node *rc)
   for (guint i = 0; i < smmus->len; i++)
     if (kept == 0 || smmus->pdata[kept - 1] != smmus->pdata[i])
       smmus->pdata[kept++] = smmus->pdata[i];
-  g_ptr_array_set_size (smmus, kept);
+  g_ptr_array_set_size (smmus, (gint) kept);
   return smmus;
 }
 

@@ -98,7 +98,9 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   smmuctl_globals globals = { .prog = "smmuctl" };
-  globals.color = isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL;
+  /* no-color.org: any non-empty NO_COLOR turns colour off. */
+  const char *no_color = g_getenv ("NO_COLOR");
+  globals.color = isatty (STDOUT_FILENO) && (no_color == NULL || *no_color == '\0');
   g_autoptr (GError) error = NULL;
 
   /* Global options come before the verb; everything after it is the verb's. */

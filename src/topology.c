@@ -241,7 +241,9 @@ guest_root_complex_bus_range (const guest_domain *dom, int rc_index, int *first,
       guest_bus *bus = g_ptr_array_index (dom->buses, i);
       if (guest_bus_is_root_complex (bus->kind))
         continue;
-      if (guest_root_complex_of_bus (dom, bus->index) == rc_index)
+      /* root_complex is filled by guest_domain_resolve; walk when it is not. */
+      int rc = bus->root_complex >= 0 ? bus->root_complex : guest_root_complex_of_bus (dom, bus->index);
+      if (rc == rc_index)
         below++;
     }
   *first = start;
@@ -255,4 +257,154 @@ guest_has_numa_cell (const guest_domain *dom, int id)
     if (g_array_index (dom->numa_cells, guest_numa_cell, i).id == id)
       return TRUE;
   return FALSE;
+}
+
+/* ---- libvirt's auto-placement ---- */
+
+/* The order libvirt's qemuDomainAssignDevicePCISlots assigns device kinds
+ * in; devices of one kind keep document order. */
+static const char *const placement_order[] = {
+  "controller", "filesystem", "interface", "sound", "hostdev", "disk", "memballoon",
+  "rng", "watchdog", "video", "input", "shmem", "vsock",
+};
+
+static guint
+placement_rank (const guest_endpoint *ep)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (placement_order); i++)
+    if (g_strcmp0 (ep->element, placement_order[i]) == 0)
+      return i;
+  return G_N_ELEMENTS (placement_order);
+}
+
+static int
+compare_placement_rank (gconstpointer a, gconstpointer b)
+{
+  guint ra = placement_rank (*(const guest_endpoint *const *) a);
+  guint rb = placement_rank (*(const guest_endpoint *const *) b);
+  return ra < rb ? -1 : ra > rb ? 1 : 0;
+}
+
+static gboolean
+bus_takes_endpoints (guest_bus_kind kind)
+{
+  return kind == GUEST_BUS_ROOT_PORT || kind == GUEST_BUS_SWITCH_DOWNSTREAM;
+}
+
+static int
+max_bus_index (const guest_domain *dom)
+{
+  int max = -1;
+  for (guint i = 0; i < dom->buses->len; i++)
+    max = MAX (max, ((guest_bus *) g_ptr_array_index (dom->buses, i))->index);
+  return max;
+}
+
+/* The first port nothing is plugged into; a new root port on pcie.0 when
+ * every port is taken, as libvirt adds one. */
+static guest_bus *
+take_free_port (guest_domain *dom, GHashTable *occupied)
+{
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      if (bus_takes_endpoints (bus->kind)
+          && !g_hash_table_contains (occupied, GINT_TO_POINTER (bus->index)))
+        {
+          g_hash_table_add (occupied, GINT_TO_POINTER (bus->index));
+          return bus;
+        }
+    }
+  guest_bus *port = guest_bus_new (max_bus_index (dom) + 1, GUEST_BUS_ROOT_PORT);
+  port->parent = 0;
+  port->comment = g_strdup ("pcie-root-port libvirt adds on pcie.0 for a device without an address");
+  g_ptr_array_add (dom->buses, port);
+  g_hash_table_add (occupied, GINT_TO_POINTER (port->index));
+  return port;
+}
+
+static guest_bus *
+first_bus_of_kind (const guest_domain *dom, guest_bus_kind kind)
+{
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      if (bus->kind == kind)
+        return bus;
+    }
+  return NULL;
+}
+
+static void
+place_bus (guest_domain *dom, guest_bus *bus, GHashTable *occupied)
+{
+  switch (bus->kind)
+    {
+    case GUEST_BUS_PCIE_ROOT:
+    case GUEST_BUS_OTHER:
+      return;
+    case GUEST_BUS_PXB_PCIE:
+    case GUEST_BUS_ROOT_PORT:
+      bus->parent = 0;
+      break;
+    case GUEST_BUS_SWITCH_DOWNSTREAM:
+      {
+        guest_bus *upstream = first_bus_of_kind (dom, GUEST_BUS_SWITCH_UPSTREAM);
+        bus->parent = upstream != NULL ? upstream->index : 0;
+      }
+      break;
+    case GUEST_BUS_SWITCH_UPSTREAM:
+    case GUEST_BUS_PCI_BRIDGE:
+      bus->parent = take_free_port (dom, occupied)->index;
+      break;
+    }
+  g_free (bus->comment);
+  bus->comment = g_strdup_printf ("no <address>: libvirt would plug it into %s",
+                                  bus->parent == 0 ? "pcie.0" : guest_find_bus (dom, bus->parent)->id);
+}
+
+void
+guest_domain_place_unaddressed (guest_domain *dom)
+{
+  g_autoptr (GHashTable) occupied = g_hash_table_new (NULL, NULL);
+  g_autoptr (GPtrArray) unplaced_buses = g_ptr_array_new ();
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      if (bus->address_explicit)
+        g_hash_table_add (occupied, GINT_TO_POINTER (bus->parent));
+      else if (!guest_bus_is_root_complex (bus->kind) || bus->kind == GUEST_BUS_PXB_PCIE)
+        g_ptr_array_add (unplaced_buses, bus);
+    }
+  g_autoptr (GPtrArray) unplaced = g_ptr_array_new ();
+  for (guint i = 0; i < dom->endpoints->len; i++)
+    {
+      guest_endpoint *ep = g_ptr_array_index (dom->endpoints, i);
+      if (ep->address_explicit)
+        g_hash_table_add (occupied, GINT_TO_POINTER (ep->bus));
+      else
+        g_ptr_array_add (unplaced, ep);
+    }
+
+  /* Controllers first, as libvirt does. */
+  for (guint i = 0; i < unplaced_buses->len; i++)
+    place_bus (dom, g_ptr_array_index (unplaced_buses, i), occupied);
+
+  g_ptr_array_sort (unplaced, compare_placement_rank);
+  for (guint i = 0; i < unplaced->len; i++)
+    {
+      guest_endpoint *ep = g_ptr_array_index (unplaced, i);
+      guest_bus *port = take_free_port (dom, occupied);
+      ep->bus = port->index;
+      ep->slot = 0;
+      ep->function = 0;
+      g_autofree char *where = port->line > 0
+        ? g_strdup_printf ("libvirt would place it on the first free port, %s (line %d)", port->id, port->line)
+        : g_strdup ("libvirt would place it on a new root port on pcie.0");
+      /* Keep what the reader said (an implicit device) before where it lands. */
+      char *comment = ep->comment != NULL ? g_strdup_printf ("%s; %s", ep->comment, where)
+                                          : g_strdup_printf ("no <address>: %s", where);
+      g_free (ep->comment);
+      ep->comment = comment;
+    }
 }

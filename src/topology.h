@@ -40,6 +40,10 @@ typedef struct {
   char *path;             /* XML element path ("/domain/devices/controller[3]"), NULL when planned */
 } guest_bus;
 
+/* QEMU virt's 64-bit PCI MMIO window when highmem-mmio-size is not given;
+ * highmem-mmio-size may only raise it, in powers of two. */
+#define GUEST_DEFAULT_MMIO64_SIZE (G_GUINT64_CONSTANT (512) << 30)
+
 /* An accelerated vSMMU property: absent, "auto", or a value. */
 typedef enum { PROP_ABSENT = 0, PROP_AUTO, PROP_VALUE } prop_state;
 typedef struct {
@@ -135,3 +139,13 @@ int guest_root_complex_of_bus (const guest_domain *dom, int bus_index);
  * starts at 0, a pxb at busNr; each bridge/port below it takes one number. */
 void guest_root_complex_bus_range (const guest_domain *dom, int rc_index, int *first, int *last);
 gboolean guest_has_numa_cell (const guest_domain *dom, int id);
+
+/* Where libvirt (aarch64 virt, PCIe) puts what has no <address>: root ports,
+ * pxbs and DMI bridges go on pcie.0; endpoints, PCI bridges and switch
+ * upstream ports take the first free root/downstream port by index (which
+ * may be below a pxb), else a pcie-root-port libvirt adds on pcie.0;
+ * downstream ports go on the first upstream port.  libvirt never places
+ * anything on a pxb's own bus by itself.  Sets parent/bus, keeps
+ * address_explicit FALSE and says where in comment.  Call once, after
+ * reading and before guest_domain_resolve. */
+void guest_domain_place_unaddressed (guest_domain *dom);

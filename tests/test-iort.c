@@ -427,105 +427,61 @@ test_unknown_node_type (void)
   g_assert_cmpuint (mapping (node, 0)->id_count, ==, 4);
 }
 
-/* Count-minus-one 0xffffffff is the whole 32-bit ID space: 2^32 IDs. */
+/* Edges of ID range arithmetic, with Linux's reading of each:
+ * - count-minus-one 0xffffffff is the whole 32-bit ID space (2^32 IDs);
+ * - firmware that stores the count instead of count-1 makes the last ID
+ *   of one range the first of the next: the next range wins;
+ * - in a true overlap (the later range does not start there) the first wins. */
 static void
-test_full_id_range (void)
+test_id_range_edges (void)
 {
   g_autoptr(GByteArray) b = begin_table ();
   g_autoptr(iort_table) t = NULL;
-  guint32 smmu = begin_node (b, 4, 4, 0, 0, 0), rc;
+  guint32 a = begin_node (b, 4, 4, 0, 0, 0), bb, full, off_by_one, overlap;
   guint32 stream_id = 0;
-
-  put_smmuv3_body (b, 0x10000000, 0, 0, 0);
-  end_node (b, smmu);
-  rc = begin_node (b, 2, 4, 1, 1, 40);
-  put_root_complex_body (b, 1, 0, 0, 0, 0, 0);
-  put_mapping (b, 0, 0xffffffff, 0, smmu, 0);
-  end_node (b, rc);
-  end_table (b, 2);
-  t = parse_ok (b);
-
-  g_assert_cmpuint (mapping (node_at (t, rc), 0)->id_count, ==, G_GUINT64_CONSTANT (0x100000000));
-  g_assert_nonnull (iort_smmu_for_rid (t, node_at (t, rc), 0xffffffff, &stream_id));
-  g_assert_cmphex (stream_id, ==, 0xffffffff);
-}
-
-/* Firmware that stores the count instead of count-1 makes the last ID of
- * one range the first of the next; like Linux, the next range wins. */
-static void
-test_count_off_by_one_firmware (void)
-{
-  g_autoptr(GByteArray) b = begin_table ();
-  g_autoptr(iort_table) t = NULL;
-  guint32 a = begin_node (b, 4, 4, 0, 0, 0), bb, rc, overlap;
-  const iort_node *rc_node;
 
   put_smmuv3_body (b, 0x10000000, 0, 0, 0);
   end_node (b, a);
   bb = begin_node (b, 4, 4, 1, 0, 0);
   put_smmuv3_body (b, 0x20000000, 0, 0, 0);
   end_node (b, bb);
-  rc = begin_node (b, 2, 4, 2, 2, 40);
+  full = begin_node (b, 2, 4, 2, 1, 40);
   put_root_complex_body (b, 1, 0, 0, 0, 0, 0);
+  put_mapping (b, 0, 0xffffffff, 0, a, 0);
+  end_node (b, full);
+  off_by_one = begin_node (b, 2, 4, 3, 2, 40);
+  put_root_complex_body (b, 1, 0, 0, 0, 1, 0);
   put_mapping (b, 0x000, 0x100, 0x0, a, 0);
   put_mapping (b, 0x100, 0x0ff, 0x0, bb, 0);
-  end_node (b, rc);
-  /* A true overlap (the later range does not start there): first wins. */
-  overlap = begin_node (b, 2, 4, 3, 2, 40);
-  put_root_complex_body (b, 1, 0, 0, 0, 1, 0);
+  end_node (b, off_by_one);
+  overlap = begin_node (b, 2, 4, 4, 2, 40);
+  put_root_complex_body (b, 1, 0, 0, 0, 2, 0);
   put_mapping (b, 0x000, 0x100, 0x0, a, 0);
   put_mapping (b, 0x080, 0x0ff, 0x0, bb, 0);
   end_node (b, overlap);
-  end_table (b, 4);
+  end_table (b, 5);
   t = parse_ok (b);
-  rc_node = node_at (t, rc);
 
-  assert_rid (t, rc_node, 0x0ff, node_at (t, a), 0xff);
-  assert_rid (t, rc_node, 0x100, node_at (t, bb), 0x0);
+  g_assert_cmphex (mapping (node_at (t, full), 0)->id_count, ==, G_GUINT64_CONSTANT (0x100000000));
+  g_assert_true (iort_smmu_for_rid (t, node_at (t, full), 0xffffffff, &stream_id) == node_at (t, a));
+  g_assert_cmphex (stream_id, ==, 0xffffffff);
+  assert_rid (t, node_at (t, off_by_one), 0x0ff, node_at (t, a), 0xff);
+  assert_rid (t, node_at (t, off_by_one), 0x100, node_at (t, bb), 0x0);
   assert_rid (t, node_at (t, overlap), 0x090, node_at (t, a), 0x90);
   assert_rid (t, node_at (t, overlap), 0x100, node_at (t, a), 0x100);
 }
 
-/* A single mapping ignores the input ID; Linux honours it only on root
- * complexes and named components (elsewhere it is the node's own MSI ID). */
-static void
-test_single_mappings (void)
-{
-  g_autoptr(GByteArray) b = begin_table ();
-  g_autoptr(iort_table) t = NULL;
-  guint32 smmu, pmcg, rc_single, rc_via_pmcg;
-
-  smmu = begin_node (b, 4, 4, 0, 0, 0);
-  put_smmuv3_body (b, 0x10000000, 0, 0, 0);
-  end_node (b, smmu);
-  pmcg = begin_node (b, 5, 2, 1, 1, 40);
-  put_zeros (b, 24);
-  put_mapping (b, 0, 0, 0x99, smmu, IORT_ID_MAPPING_SINGLE);
-  end_node (b, pmcg);
-  rc_single = begin_node (b, 2, 4, 2, 1, 40);
-  put_root_complex_body (b, 1, 0, 0, 0, 0, 0);
-  put_mapping (b, 0x500, 0, 0x77, smmu, IORT_ID_MAPPING_SINGLE);
-  end_node (b, rc_single);
-  rc_via_pmcg = begin_node (b, 2, 4, 3, 1, 40);
-  put_root_complex_body (b, 1, 0, 0, 0, 1, 0);
-  put_mapping (b, 0, 0xff, 0, pmcg, 0);
-  end_node (b, rc_via_pmcg);
-  end_table (b, 4);
-  t = parse_ok (b);
-
-  assert_rid (t, node_at (t, rc_single), 0x1234, node_at (t, smmu), 0x77);
-  assert_rid (t, node_at (t, rc_via_pmcg), 0x12, NULL, 0);
-}
-
-/* RC -> named component -> SMMUv3 resolves; chains ending at an ITS or an
- * SMMUv1/v2, or at a reference to no node, are dead ends. */
+/* RC -> named component -> SMMUv3 resolves; chains ending at an ITS, an
+ * SMMUv1/v2 or a reference to no node are dead ends.  A single mapping
+ * ignores the input ID, but, as in Linux, only on root complexes and named
+ * components: elsewhere (here a PMCG) it is the node's own MSI ID. */
 static void
 test_chains_and_dead_ends (void)
 {
   g_autoptr(GByteArray) b = begin_table ();
   g_autoptr(iort_table) t = NULL;
   g_autoptr(GPtrArray) smmus = NULL;
-  guint32 its, smmu1, smmu3, named, rc;
+  guint32 its, smmu1, smmu3, named, pmcg, rc, rc_single;
   const iort_node *rc_node;
 
   its = begin_node (b, 0, 1, 0, 0, 0);
@@ -540,14 +496,23 @@ test_chains_and_dead_ends (void)
   named = begin_node (b, 1, 4, 3, 1, 16);
   put_mapping (b, 0x10, 0xf, 0x500, smmu3, 0);
   end_node (b, named);
-  rc = begin_node (b, 2, 4, 4, 4, 40);
+  pmcg = begin_node (b, 5, 2, 4, 1, 40);
+  put_zeros (b, 24);
+  put_mapping (b, 0, 0, 0x99, smmu3, IORT_ID_MAPPING_SINGLE);
+  end_node (b, pmcg);
+  rc = begin_node (b, 2, 4, 5, 5, 40);
   put_root_complex_body (b, 1, 0, 0, 0, 0, 0);
   put_mapping (b, 0x000, 0xf, 0x10, named, 0);
   put_mapping (b, 0x100, 0xf, 0x0, its, 0);
   put_mapping (b, 0x200, 0xf, 0x0, smmu1, 0);
   put_mapping (b, 0x300, 0xf, 0x0, 0x9999, 0);      /* dangling, kept */
+  put_mapping (b, 0x400, 0xf, 0x0, pmcg, 0);
   end_node (b, rc);
-  end_table (b, 5);
+  rc_single = begin_node (b, 2, 4, 6, 1, 40);
+  put_root_complex_body (b, 1, 0, 0, 0, 1, 0);
+  put_mapping (b, 0x500, 0, 0x77, smmu3, IORT_ID_MAPPING_SINGLE);
+  end_node (b, rc_single);
+  end_table (b, 7);
   t = parse_ok (b);
   rc_node = node_at (t, rc);
 
@@ -555,6 +520,8 @@ test_chains_and_dead_ends (void)
   assert_rid (t, rc_node, 0x101, NULL, 0);
   assert_rid (t, rc_node, 0x201, NULL, 0);
   assert_rid (t, rc_node, 0x301, NULL, 0);
+  assert_rid (t, rc_node, 0x401, NULL, 0);
+  assert_rid (t, node_at (t, rc_single), 0x1234, node_at (t, smmu3), 0x77);
   g_assert_cmpuint (mapping (rc_node, 3)->output_ref, ==, 0x9999);
   g_assert_null (iort_node_at (t, 0x9999));
   /* Only direct RC -> SMMUv3 mappings count for segment -> SMMU. */
@@ -719,9 +686,7 @@ main (int argc, char **argv)
   g_test_add_func ("/iort/empty-table", test_empty_table);
   g_test_add_func ("/iort/type-names", test_type_names);
   g_test_add_func ("/iort/unknown-node-type", test_unknown_node_type);
-  g_test_add_func ("/iort/full-id-range", test_full_id_range);
-  g_test_add_func ("/iort/count-off-by-one-firmware", test_count_off_by_one_firmware);
-  g_test_add_func ("/iort/single-mappings", test_single_mappings);
+  g_test_add_func ("/iort/id-range-edges", test_id_range_edges);
   g_test_add_func ("/iort/chains-and-dead-ends", test_chains_and_dead_ends);
   g_test_add_func ("/iort/mapping-loop", test_mapping_loop);
   g_test_add_func ("/iort/error/truncated-header", test_error_truncated_header);

@@ -1,0 +1,748 @@
+/* The finding-code table: every code of SPEC §6, its stable name, default
+ * severity, one-line summary and the long explanation `smmuctl explain`
+ * prints.  Codes and names are a contract with scripts: never renumber,
+ * never rename; new codes take free numbers of the right hundred. */
+#include "findings.h"
+
+#include <string.h>
+
+#include "versions.h"
+
+static const finding_code_info codes[] = {
+  { "SMU001", "xml-malformed", SEVERITY_ERROR,
+    "the document is not well-formed XML, or its root element is not <domain>",
+    "At run time: `virsh define` refuses the document (\"XML error: ...\"), so\n"
+    "nothing else in it can be checked or started.\n"
+    "\n"
+    "Why: smmuctl reads domain XML the way libvirt does, with libxml2. It also\n"
+    "refuses, on purpose, what domain XML never needs: entity declarations\n"
+    "(<!ENTITY ...>, the 'billion laughs' trick), network access for external\n"
+    "DTDs, documents larger than 32 MiB and elements nested deeper than 256.\n"
+    "\n"
+    "Fix: correct the document at the line named (an unclosed element, a bare\n"
+    "'&' that should be '&amp;', mismatched quotes). `xmllint --noout FILE`\n"
+    "points at the same place. If the root element is not <domain>, you gave\n"
+    "a network, pool or capabilities document: use `virsh dumpxml --inactive`.\n"
+    "\n"
+    "Before:\n"
+    "  <hostdev mode='subsystem' type='pci' managed='yes'>\n"
+    "    <source><address domain='0x0008' bus='0x01' slot='0x00' function='0x0'/>\n"
+    "  </hostdev>\n"
+    "After:\n"
+    "  <hostdev mode='subsystem' type='pci' managed='yes'>\n"
+    "    <source><address domain='0x0008' bus='0x01' slot='0x00' function='0x0'/></source>\n"
+    "  </hostdev>\n" },
+
+  { "SMU002", "not-aarch64-virt", SEVERITY_ERROR,
+    "an smmuv3 IOMMU on a domain that is not aarch64 with the 'virt' machine",
+    "At run time: libvirt refuses to start the domain: the smmuv3 model exists\n"
+    "only for ARM 'virt' machines (the x86 q35 machine has intel and\n"
+    "virtio IOMMUs, never an SMMU).\n"
+    "\n"
+    "Why: arm-smmuv3 is a device of QEMU's aarch64 'virt' board: it is wired\n"
+    "into that board's IORT (ACPI) and platform bus. No other machine type\n"
+    "can host it.\n"
+    "\n"
+    "Fix: make the domain aarch64 with a virt machine, or drop the <iommu>\n"
+    "(use model='intel' or 'virtio' on x86).\n"
+    "\n"
+    "Before:\n"
+    "  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n"
+    "  ... <iommu model='smmuv3'/>\n"
+    "After:\n"
+    "  <os><type arch='aarch64' machine='virt'>hvm</type></os>\n"
+    "  ... <iommu model='smmuv3'/>\n" },
+
+  { "SMU003", "attribute-spelling", SEVERITY_WARNING,
+    "an <iommu><driver> attribute unknown to the target, or a fork's spelling",
+    "At run time: libvirt ignores attributes it does not know (they vanish at\n"
+    "`virsh define`) or, with validation on, rejects the document. Either way\n"
+    "the property you meant never reaches QEMU: a vSMMU without ssidsize has\n"
+    "no PASID support, one without accel is not accelerated at all.\n"
+    "\n"
+    "Why: vendor forks and KubeVirt drafts used other names before upstream\n"
+    "settled: 'ssidSize' (camel case), 'pasid' (on/off: PASID support, which\n"
+    "upstream expresses as a substream-ID width), 'cmdqv' (Tegra241 CMDQV,\n"
+    "vendor builds only). Upstream libvirt spells the accel attributes\n"
+    "accel, ats, ril, ssidsize and oas. smmuctl reads the fork spellings (so\n"
+    "that the other rules still see what you meant: pasid='on' is read as\n"
+    "ssidsize='20', the QEMU maximum) and tells you the spelling to use.\n"
+    "\n"
+    "Fix: rename the attribute to the upstream spelling; drop cmdqv unless\n"
+    "your libvirt and QEMU are vendor builds that document it.\n"
+    "\n"
+    "Before:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on' ssidSize='20'/></iommu>\n"
+    "After:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on' ssidsize='20'/></iommu>\n" },
+
+  { "SMU101", "pcibus-no-controller", SEVERITY_ERROR,
+    "<iommu><driver pciBus=N> names no controller index",
+    "At run time: libvirt refuses the domain, because it turns pciBus='N' into\n"
+    "QEMU's primary-bus=pci.N and no controller with index N exists.\n"
+    "\n"
+    "Why: pciBus is the *index* of a <controller type='pci'> (0 for\n"
+    "pcie-root, or a pcie-expander-bus), not a bus number and not a count.\n"
+    "\n"
+    "Fix: point pciBus at the index of the pcie-expander-bus the vSMMU should\n"
+    "serve (or 0 for pcie.0), or add that controller.\n"
+    "\n"
+    "Before:\n"
+    "  <controller type='pci' index='1' model='pcie-expander-bus'>...</controller>\n"
+    "  <iommu model='smmuv3'><driver pciBus='7' accel='on'/></iommu>\n"
+    "After:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n" },
+
+  { "SMU102", "pcibus-not-root-complex", SEVERITY_ERROR,
+    "pciBus names a controller that is not pcie-root or a pcie-expander-bus",
+    "At run time: QEMU refuses to attach an SMMU to a bus that is not a PCIe\n"
+    "root bus: an arm-smmuv3 sits at the top of one root complex (pcie.0 or a\n"
+    "pxb-pcie) and translates everything below it. A root port, switch port or\n"
+    "bridge cannot carry one.\n"
+    "\n"
+    "Why: the IORT that QEMU builds maps a root complex's requester-ID range to\n"
+    "an SMMU; there is no such mapping for a port in the middle of the tree.\n"
+    "\n"
+    "Fix: set pciBus to the index of the root complex above that port (follow\n"
+    "the port's <address bus=...> up to a pcie-expander-bus or to 0).\n"
+    "\n"
+    "Before:\n"
+    "  <controller type='pci' index='2' model='pcie-root-port'>\n"
+    "    <address type='pci' bus='0x01' slot='0x00' function='0x0'/></controller>\n"
+    "  <iommu model='smmuv3'><driver pciBus='2' accel='on'/></iommu>\n"
+    "After:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n" },
+
+  { "SMU103", "pcibus-is-busnr", SEVERITY_ERROR,
+    "pciBus equals a pxb-pcie's busNr instead of its controller index",
+    "At run time: libvirt refuses the domain (no controller with that index)\n"
+    "or, worse, attaches the vSMMU to an unrelated controller whose index\n"
+    "happens to equal that number.\n"
+    "\n"
+    "Why: a pcie-expander-bus has two numbers: its controller index (what\n"
+    "pciBus and device addresses use, QEMU id pci.N) and <target busNr=...>\n"
+    "(the first PCI bus number the guest sees). They are easy to confuse\n"
+    "because `lspci` in the guest shows busNr.\n"
+    "\n"
+    "Fix: use the controller's index attribute.\n"
+    "\n"
+    "Before:\n"
+    "  <controller type='pci' index='1' model='pcie-expander-bus'>\n"
+    "    <model name='pxb-pcie'/><target busNr='252'/></controller>\n"
+    "  <iommu model='smmuv3'><driver pciBus='252' accel='on'/></iommu>\n"
+    "After:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n" },
+
+  { "SMU104", "iommu-bus-taken", SEVERITY_ERROR,
+    "two IOMMUs on one root complex",
+    "At run time: QEMU refuses the second IOMMU for a bus that already has\n"
+    "one; a PCI bus has exactly one IOMMU address space.\n"
+    "\n"
+    "Why: each root complex is translated by one SMMU. Two <iommu> elements\n"
+    "with the same pciBus (or two without pciBus, both meaning pcie.0) ask\n"
+    "for two.\n"
+    "\n"
+    "Fix: keep one <iommu> per root complex. To give devices of another host\n"
+    "SMMU their own vSMMU, add a pcie-expander-bus for them and point the\n"
+    "second <iommu> at its index (`smmuctl plan` lays this out).\n"
+    "\n"
+    "Before:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n"
+    "After:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n"
+    "  <iommu model='smmuv3'><driver pciBus='2' accel='on'/></iommu>\n" },
+
+  { "SMU105", "iommu-mixed", SEVERITY_ERROR,
+    "per-bus smmuv3 mixed with a machine-wide smmuv3 or another IOMMU model",
+    "At run time: QEMU refuses the combination: -machine virt,iommu=smmuv3 (what\n"
+    "an <iommu model='smmuv3'/> without pciBus becomes) cannot coexist with\n"
+    "-device arm-smmuv3 instances, and a virtio-iommu cannot coexist with an\n"
+    "SMMU either.\n"
+    "\n"
+    "Why: the machine-wide form is the legacy single SMMU on pcie.0; the\n"
+    "per-bus form (QEMU {{qemu.smmuv3_pluggable}}+, libvirt {{libvirt.iommu_pcibus}}+ with\n"
+    "pciBus) replaces it. Both build IORT\n"
+    "entries for pcie.0 and would conflict.\n"
+    "\n"
+    "Fix: give every smmuv3 a pciBus (pciBus='0' for the one on pcie.0) and\n"
+    "remove IOMMUs of other models.\n"
+    "\n"
+    "Before:\n"
+    "  <iommu model='smmuv3'/>\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n"
+    "After:\n"
+    "  <iommu model='smmuv3'><driver pciBus='0'/></iommu>\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n" },
+
+  { "SMU106", "hostdev-without-accel-vsmmu", SEVERITY_ERROR,
+    "accel vSMMUs are used, but a passthrough device sits below a root complex without one",
+    "At run time: the VM starts, but that device is outside every accelerated\n"
+    "vSMMU: the guest sees no IOMMU for it (or only an emulated one), gets no\n"
+    "nested stage-1 translation, no PASID/SVA and no isolation for it, while\n"
+    "its siblings have all of that. Drivers that expect the same IOMMU\n"
+    "features on every GPU or NIC of the VM misbehave.\n"
+    "\n"
+    "Why: usually an address mistake: the hostdev's <address bus=...> names a\n"
+    "root port under pcie.0 instead of one under the pxb-pcie that carries the\n"
+    "accel vSMMU, or the hostdev has no address and libvirt put it on a free\n"
+    "port elsewhere. (This is a warning when no vSMMU is accelerated: then it\n"
+    "is legal, just probably not what you meant.)\n"
+    "\n"
+    "Fix: move the hostdev to a root port below the root complex whose vSMMU\n"
+    "stands for the host SMMU of that device (`smmuctl plan` computes this).\n"
+    "\n"
+    "Before:\n"
+    "  <hostdev ...><address type='pci' bus='0x03' slot='0x00' function='0x0'/></hostdev>\n"
+    "  <!-- index 3 is a root port on pcie.0, which has no vSMMU -->\n"
+    "After:\n"
+    "  <hostdev ...><address type='pci' bus='0x02' slot='0x00' function='0x0'/></hostdev>\n"
+    "  <!-- index 2 is a root port on the pxb-pcie with the accel vSMMU -->\n" },
+
+  { "SMU107", "address-unresolved", SEVERITY_ERROR,
+    "a device's or controller's guest bus does not exist",
+    "At run time: libvirt does not fail: it quietly adds default controllers\n"
+    "(pcie-root-ports on pcie.0) for bus indexes that are referenced but\n"
+    "missing. The device then lands below pcie.0, not below the root complex\n"
+    "you meant, and every vSMMU rule about it is decided by accident.\n"
+    "\n"
+    "Why: <address type='pci' bus='N'> names the *controller index* N of the\n"
+    "bus to plug into; the controller with that index must exist (and lead up\n"
+    "to a root complex without loops).\n"
+    "\n"
+    "Fix: add the missing controller, or change bus= to an existing index.\n"
+    "\n"
+    "Before:\n"
+    "  <hostdev ...><address type='pci' bus='0x09' slot='0x00' function='0x0'/></hostdev>\n"
+    "After:\n"
+    "  <controller type='pci' index='9' model='pcie-root-port'>\n"
+    "    <target chassis='9' port='0x0' hotplug='off'/>\n"
+    "    <address type='pci' bus='0x01' slot='0x00' function='0x0'/></controller>\n"
+    "  <hostdev ...><address type='pci' bus='0x09' slot='0x00' function='0x0'/></hostdev>\n" },
+
+  { "SMU108", "pxb-numa-node-missing", SEVERITY_ERROR,
+    "a pcie-expander-bus names a NUMA node the guest does not have",
+    "At run time: QEMU refuses to start: pxb-pcie numa_node=M needs guest NUMA\n"
+    "node M to exist (a -numa node,nodeid=M from <cpu><numa><cell id='M'>).\n"
+    "\n"
+    "Why: the pxb's <target><node> is a *guest* node id. It is meant to place\n"
+    "a passthrough device near the guest memory and CPUs that mirror its host\n"
+    "NUMA node, so the guest needs that cell.\n"
+    "\n"
+    "Fix: add the NUMA cell, or change or drop <node>.\n"
+    "\n"
+    "Before:\n"
+    "  <cpu><numa><cell id='0' cpus='0-7' memory='16' unit='GiB'/></numa></cpu>\n"
+    "  <controller ... model='pcie-expander-bus'><target busNr='252'><node>1</node></target>\n"
+    "After:\n"
+    "  <cpu><numa><cell id='0' cpus='0-7' memory='16' unit='GiB'/>\n"
+    "            <cell id='1' cpus='8-15' memory='16' unit='GiB'/></numa></cpu>\n" },
+
+  { "SMU201", "accel-emulated-endpoint", SEVERITY_ERROR,
+    "an emulated endpoint (virtio, e1000e, nvme, xhci, ...) below an accelerated vSMMU",
+    "At run time: QEMU exits at start-up with \"Emulated endpoint devices are\n"
+    "not allowed when using arm-smmuv3,accel=on\".\n"
+    "\n"
+    "Why: an accelerated vSMMU hands stage-1 translation to the host SMMU\n"
+    "hardware. Only vfio-pci devices using iommufd have a physical SMMU\n"
+    "behind them; an emulated device's DMA would need QEMU's software\n"
+    "translation, which accel mode does not provide. Below an accel vSMMU only\n"
+    "root ports, switches, bridges, pxb-pcie and vfio-pci+iommufd may sit.\n"
+    "Devices without an <address> count too: libvirt puts them on the first\n"
+    "free root port, which can be a spare port below the accelerated pxb.\n"
+    "\n"
+    "Fix: keep emulated devices on pcie.0 (a root port whose bus is 0), give\n"
+    "devices without an address an explicit one, and leave no free root port\n"
+    "below an accelerated pxb.\n"
+    "\n"
+    "Before:\n"
+    "  <interface type='network'><model type='virtio'/>\n"
+    "    <address type='pci' bus='0x02' slot='0x00' function='0x0'/></interface>\n"
+    "  <!-- index 2: root port below the pxb with the accel vSMMU -->\n"
+    "After:\n"
+    "  <interface type='network'><model type='virtio'/>\n"
+    "    <address type='pci' bus='0x04' slot='0x00' function='0x0'/></interface>\n"
+    "  <!-- index 4: root port on pcie.0 -->\n" },
+
+  { "SMU202", "accel-vfio-no-iommufd", SEVERITY_ERROR,
+    "a passthrough device below an accelerated vSMMU does not use iommufd",
+    "At run time: QEMU exits with \"vfio-pci endpoint devices without an iommufd\n"
+    "backend not allowed when using arm-smmuv3,accel=on\".\n"
+    "\n"
+    "Why: nested translation is set up through iommufd objects (vIOMMU, vDEVICE,\n"
+    "nested HWPT). The legacy VFIO container (/dev/vfio/vfio) has none of them.\n"
+    "\n"
+    "Fix: enable iommufd for the hostdev (libvirt {{libvirt.hostdev_iommufd}}+), or domain-wide\n"
+    "with <iommufd enabled='yes'/> (libvirt {{libvirt.domain_iommufd}}+). The host needs /dev/iommu and\n"
+    "vfio cdevs (kernel 6.6+); `smmuctl probe` checks both.\n"
+    "\n"
+    "Before:\n"
+    "  <hostdev mode='subsystem' type='pci' managed='yes'>\n"
+    "    <source><address domain='0x0008' bus='0x01' slot='0x00' function='0x0'/></source>\n"
+    "After:\n"
+    "  <hostdev mode='subsystem' type='pci' managed='yes'>\n"
+    "    <driver iommufd='yes'/>\n"
+    "    <source><address domain='0x0008' bus='0x01' slot='0x00' function='0x0'/></source>\n" },
+
+  { "SMU203", "accel-no-coldplug-vfio", SEVERITY_ERROR,
+    "an accelerated vSMMU with no cold-plugged vfio-pci device below it",
+    "At run time: with any 'auto' property QEMU exits with \"arm-smmuv3\n"
+    "accel=on with 'auto' properties requires at least one cold-plugged VFIO\n"
+    "device\". Without 'auto' the VM starts, but the vSMMU is useless: its\n"
+    "vIOMMU object is allocated from the first device attached at creation,\n"
+    "and devices hotplugged later are not supported below it.\n"
+    "\n"
+    "Why: the host kernel creates one vIOMMU per host SMMU, from a device fd;\n"
+    "the guest's IORT and the hw_info capability sync are fixed at boot.\n"
+    "\n"
+    "Fix: put at least one <hostdev> (vfio-pci, iommufd) below the root\n"
+    "complex of every accelerated vSMMU, or remove the vSMMU (and its pxb).\n"
+    "\n"
+    "Before:\n"
+    "  <iommu model='smmuv3'><driver pciBus='2' accel='on'/></iommu>\n"
+    "  <!-- nothing below pci.2 -->\n"
+    "After:\n"
+    "  <hostdev mode='subsystem' type='pci' managed='yes'><driver iommufd='yes'/>\n"
+    "    <source><address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/></source>\n"
+    "    <address type='pci' bus='0x05' slot='0x00' function='0x0'/></hostdev>\n"
+    "  <!-- index 5: a root port below pci.2 -->\n" },
+
+  { "SMU204", "accel-hotplug", SEVERITY_WARNING,
+    "hotplug is enabled or possible below an accelerated vSMMU",
+    "At run time: the VM starts, but a device hotplugged into such a port later\n"
+    "fails to attach (or attaches without nested translation): hotplug below an\n"
+    "accelerated vSMMU is not supported. A free port is also where libvirt puts\n"
+    "the next device without an address, possibly an emulated one (SMU201).\n"
+    "\n"
+    "Why: the vIOMMU object, the guest's IORT and the capability sync are all\n"
+    "fixed when the VM is created. pcie-root-port and switch downstream ports\n"
+    "are hotplug-capable unless told otherwise.\n"
+    "\n"
+    "Fix: add hotplug='off' to the <target> of every port below an accelerated\n"
+    "vSMMU, and remove spare ports there.\n"
+    "\n"
+    "Before:\n"
+    "  <controller type='pci' index='3' model='pcie-root-port'>\n"
+    "    <target chassis='3' port='0x0'/>\n"
+    "After:\n"
+    "  <controller type='pci' index='3' model='pcie-root-port'>\n"
+    "    <target chassis='3' port='0x0' hotplug='off'/>\n" },
+
+  { "SMU205", "accel-needs-kvm", SEVERITY_ERROR,
+    "an accelerated vSMMU on a domain that is not type='kvm'",
+    "At run time: QEMU exits with \"SMMUv3 accel=on requires KVM with\n"
+    "kernel-irqchip=on support\".\n"
+    "\n"
+    "Why: the host SMMU walks the guest's stage-1 tables in guest-physical\n"
+    "memory through the stage-2 that KVM owns, and guest MSIs are delivered\n"
+    "through the in-kernel GIC ITS. TCG has neither.\n"
+    "\n"
+    "Fix: use <domain type='kvm'> (and do not set <ioapic>/kernel_irqchip off).\n"
+    "\n"
+    "Before:\n"
+    "  <domain type='qemu'>\n"
+    "After:\n"
+    "  <domain type='kvm'>\n" },
+
+  { "SMU206", "accel-needs-acpi", SEVERITY_ERROR,
+    "an accelerated vSMMU on a domain with ACPI off",
+    "At run time: QEMU exits with \"SMMUv3 with accel=on not supported for DT\".\n"
+    "\n"
+    "Why: accelerated mode describes MSI doorbells to the guest through an IORT\n"
+    "RMR node (guest IOVA = guest PA), which exists only in ACPI. Without\n"
+    "<features><acpi/> libvirt passes acpi=off and the guest boots with a\n"
+    "device tree. On aarch64 ACPI also needs UEFI firmware (<os firmware='efi'>).\n"
+    "\n"
+    "Fix: add <acpi/> to <features> and boot with UEFI.\n"
+    "\n"
+    "Before:\n"
+    "  <features><gic version='3'/></features>\n"
+    "After:\n"
+    "  <features><acpi/><gic version='3'/></features>\n" },
+
+  { "SMU207", "accel-no-migration", SEVERITY_INFO,
+    "an accelerated vSMMU blocks live migration",
+    "At run time: `virsh migrate` fails with \"Migration not supported with\n"
+    "SMMUv3 accelerator mode enabled\"; save/restore and snapshots with memory\n"
+    "are blocked the same way.\n"
+    "\n"
+    "Why: the guest's stage-1 state lives in the host SMMU hardware and in\n"
+    "iommufd objects that cannot be transferred to another host.\n"
+    "\n"
+    "Fix: nothing to fix if the VM is not meant to migrate (passthrough VMs\n"
+    "rarely are). Otherwise drop accel='on' and accept emulated translation.\n"
+    "\n"
+    "Before / After: no change needed; this is information.\n" },
+
+  { "SMU208", "accel-on-pcie0", SEVERITY_WARNING,
+    "an accelerated vSMMU on the default root complex pcie.0",
+    "At run time: QEMU accepts it, but pcie.0 is where libvirt puts every\n"
+    "device it adds by itself or places automatically: the USB controller,\n"
+    "the memory balloon, virtio-serial for channels, the video device, disks\n"
+    "and NICs without an address. Each of them below the accelerated vSMMU\n"
+    "makes QEMU exit (\"Emulated endpoint devices are not allowed ...\").\n"
+    "\n"
+    "Why: an accelerated vSMMU tolerates only vfio-pci+iommufd endpoints below\n"
+    "it, and pcie.0 is the catch-all root complex.\n"
+    "\n"
+    "Fix: put the passthrough devices on a pcie-expander-bus (pxb-pcie) and\n"
+    "attach the accelerated vSMMU there; leave pcie.0 without a vSMMU or with a\n"
+    "non-accelerated one.\n"
+    "\n"
+    "Before:\n"
+    "  <iommu model='smmuv3'><driver pciBus='0' accel='on'/></iommu>\n"
+    "After:\n"
+    "  <controller type='pci' index='1' model='pcie-expander-bus'>\n"
+    "    <model name='pxb-pcie'/><target busNr='252'/></controller>\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n" },
+
+  { "SMU209", "accel-prop-invalid", SEVERITY_ERROR,
+    "a vSMMU property has a value QEMU refuses, or needs accel='on'",
+    "At run time: QEMU exits while realizing arm-smmuv3, e.g. \"ats can only be\n"
+    "enabled if accel=on\", \"ril can only be disabled if accel=on\", \"OAS must\n"
+    "be 44 bits when accel=off\", \"ssidsize can only be greater than 0 bits if\n"
+    "accel=on\", or a property parse error for oas other than 44/48 and\n"
+    "ssidsize above 20.\n"
+    "\n"
+    "Why: QEMU {{qemu.smmuv3_accel}}+ accepts ats and ril as on/off (auto from {{qemu.smmuv3_auto}}),\n"
+    "ssidsize 0..20 (plus auto), oas 44 or 48 only (no auto). Without accel\n"
+    "the emulated SMMU keeps its defaults (ril on, ats off, oas 44,\n"
+    "ssidsize 0) and refuses anything else.\n"
+    "\n"
+    "Fix: use a value from those ranges, or add accel='on'.\n"
+    "\n"
+    "Before:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' ats='on' oas='52'/></iommu>\n"
+    "After:\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on' ats='on' oas='48'/></iommu>\n" },
+
+  { "SMU301", "host-smmu-mixed", SEVERITY_ERROR,
+    "devices of different host SMMUs below one accelerated vSMMU",
+    "At run time: QEMU starts, then attaching the second device fails with\n"
+    "EINVAL from the kernel (the vIOMMU cannot take a device of another\n"
+    "physical SMMU), and QEMU exits with an unhelpful iommufd error.\n"
+    "\n"
+    "Why: the host allocates one vIOMMU object per accelerated vSMMU, bound to\n"
+    "one physical SMMU; stage-1 tables and invalidations go to that SMMU only.\n"
+    "\n"
+    "Fix: give each host SMMU its own pxb-pcie and accelerated vSMMU, and put\n"
+    "each device below the one for its SMMU. `smmuctl plan` does this;\n"
+    "`smmuctl probe` shows which SMMU each device is behind.\n"
+    "\n"
+    "Before:\n"
+    "  <!-- 0008:01:00.0 (smmu3.0x...16000000) and 0009:01:00.0 (smmu3.0x...16800000)\n"
+    "       both below pci.1 -->\n"
+    "After:\n"
+    "  <!-- 0008:01:00.0 below pci.1 with iommu0, 0009:01:00.0 below pci.2 with iommu1 -->\n"
+    "  <iommu model='smmuv3'><driver pciBus='1' accel='on'/></iommu>\n"
+    "  <iommu model='smmuv3'><driver pciBus='2' accel='on'/></iommu>\n" },
+
+  { "SMU302", "host-device-missing", SEVERITY_ERROR,
+    "a hostdev's source address is not a PCI device on the host",
+    "At run time: libvirt fails to start the domain (\"Device ... not found\").\n"
+    "\n"
+    "Why: the <source><address> must name an existing host BDF; typical causes\n"
+    "are a different PCI segment (domain) numbering between machines, a\n"
+    "device renumbered after a firmware update, or a VF that is not created.\n"
+    "\n"
+    "Fix: correct the source address (`smmuctl probe` lists the host's\n"
+    "devices), or create the VFs first.\n"
+    "\n"
+    "Before:\n"
+    "  <source><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source>\n"
+    "After:\n"
+    "  <source><address domain='0x0008' bus='0x01' slot='0x00' function='0x0'/></source>\n" },
+
+  { "SMU303", "host-device-not-vfio", SEVERITY_ERROR,
+    "an unmanaged hostdev whose host device is not bound to vfio-pci",
+    "At run time: libvirt fails to start the domain: with managed='no' it does\n"
+    "not rebind the device, and opening its vfio cdev fails.\n"
+    "\n"
+    "Why: passthrough needs the device bound to vfio-pci; managed='yes' makes\n"
+    "libvirt do that at start, managed='no' leaves it to you.\n"
+    "\n"
+    "Fix: bind it (driverctl set-override BDF vfio-pci, or\n"
+    "echo vfio-pci > /sys/bus/pci/devices/BDF/driver_override and reprobe), or\n"
+    "set managed='yes'.\n"
+    "\n"
+    "Before:\n"
+    "  <hostdev mode='subsystem' type='pci' managed='no'>\n"
+    "After:\n"
+    "  <hostdev mode='subsystem' type='pci' managed='yes'>\n" },
+
+  { "SMU304", "host-no-iommufd", SEVERITY_ERROR,
+    "accelerated vSMMU, but the host has no /dev/iommu or no vfio cdev",
+    "At run time: QEMU cannot open /dev/iommu or /dev/vfio/devices/vfioN and\n"
+    "exits; libvirt reports the failed open.\n"
+    "\n"
+    "Why: accelerated SMMUv3 works only through iommufd: the kernel needs\n"
+    "CONFIG_IOMMUFD and CONFIG_VFIO_DEVICE_CDEV (6.6+), and the device must be\n"
+    "bound to vfio-pci so that its cdev exists.\n"
+    "\n"
+    "Fix: load the iommufd module (modprobe iommufd), use a kernel built with\n"
+    "VFIO_DEVICE_CDEV, bind the devices to vfio-pci; `smmuctl probe` checks\n"
+    "each of these.\n"
+    "\n"
+    "Before / After: a host change, not an XML change.\n" },
+
+  { "SMU305", "host-group-split", SEVERITY_ERROR,
+    "an IOMMU group is only partly assigned to the domain",
+    "At run time: libvirt or VFIO refuses to start the domain: a group is the\n"
+    "smallest unit the host can isolate, so all of its endpoints must be\n"
+    "assigned together (bridges in it do not count).\n"
+    "\n"
+    "Why: devices in one group can reach each other's DMA without passing the\n"
+    "IOMMU (no ACS between them).\n"
+    "\n"
+    "Fix: assign every endpoint of the group (`smmuctl plan` adds them and says\n"
+    "so), or move the card to a slot with its own group.\n"
+    "\n"
+    "Before:\n"
+    "  <!-- only 0000:03:00.0 of group 4 (0000:03:00.0 and 0000:03:00.1) -->\n"
+    "After:\n"
+    "  <!-- a <hostdev> for 0000:03:00.0 and one for 0000:03:00.1 -->\n" },
+
+  { "SMU306", "host-caps-exceeded", SEVERITY_ERROR,
+    "a vSMMU property exceeds what the host SMMU or the device supports",
+    "At run time: QEMU exits when the first device attaches, e.g. \"Host SMMUv3\n"
+    "SSIDSIZE not compatible (host=..., QEMU=...)\", \"Host SMMUv3 doesn't\n"
+    "support Range Invalidation\", \"Host SMMUv3 doesn't support Address\n"
+    "Translation Services\" or \"Host SMMUv3 supports only N-bit IPA, but the\n"
+    "vSMMU OAS implies M-bit IPA\".\n"
+    "\n"
+    "Why: the guest drives the host SMMU's stage 1 directly; the vSMMU may\n"
+    "advertise no feature the hardware lacks.\n"
+    "\n"
+    "Fix: lower the property to the host value, or use 'auto' for ats, ril and\n"
+    "ssidsize (QEMU {{qemu.smmuv3_auto}}+). `smmuctl probe --hwinfo` reads the host's IDRs.\n"
+    "\n"
+    "Before:\n"
+    "  <driver pciBus='1' accel='on' oas='48' ssidsize='20'/>\n"
+    "After:\n"
+    "  <driver pciBus='1' accel='on' oas='44' ssidsize='auto'/>\n" },
+
+  { "SMU307", "host-no-nesting", SEVERITY_ERROR,
+    "the host SMMU cannot do nested translation",
+    "At run time: QEMU fails to allocate the nesting-parent page table or the\n"
+    "vIOMMU (EOPNOTSUPP from iommufd) and exits.\n"
+    "\n"
+    "Why: accelerated SMMUv3 needs both translation stages (IDR0 S1P and S2P)\n"
+    "and coherent table walks (IORT CANWBS on the root complex, or IDR3.FWB).\n"
+    "\n"
+    "Fix: use a host SMMU that has them, or drop accel='on' for the vSMMU that\n"
+    "stands for this one.\n"
+    "\n"
+    "Before:\n"
+    "  <driver pciBus='1' accel='on'/>\n"
+    "After:\n"
+    "  <driver pciBus='1'/>\n" },
+
+  { "SMU308", "host-numa-mismatch", SEVERITY_WARNING,
+    "a pxb-pcie's NUMA node differs from the host NUMA node of its devices",
+    "At run time: the VM works, but the guest places DMA buffers and threads\n"
+    "for those devices on the wrong node: GPU and NIC bandwidth drops.\n"
+    "\n"
+    "Why: <target><node> tells the guest which of its NUMA nodes the root\n"
+    "complex is near; it should mirror the host node the devices are on.\n"
+    "\n"
+    "Fix: set <node> to the guest cell backed by that host node (with\n"
+    "<numatune><memnode>).\n"
+    "\n"
+    "Before:\n"
+    "  <target busNr='252'><node>0</node></target>  <!-- devices on host node 1 -->\n"
+    "After:\n"
+    "  <target busNr='252'><node>1</node></target>\n" },
+
+  { "SMU401", "bus-range-overlap", SEVERITY_ERROR,
+    "root complex bus-number ranges overlap, or run past bus 255",
+    "At run time: the guest firmware numbers the buses of pcie.0 from 0 and\n"
+    "those of each pxb-pcie from its busNr; where ranges overlap, buses are\n"
+    "numbered twice and devices below them disappear from the guest or the\n"
+    "guest fails to boot.\n"
+    "\n"
+    "Why: every root port, switch port and bridge takes one bus number in its\n"
+    "root complex's range. pcie.0 needs [0, ports below it] and each pxb\n"
+    "[busNr, busNr + ports below it]; the ranges must not meet and must end at\n"
+    "or below 255.\n"
+    "\n"
+    "Fix: raise or lower busNr so that each pxb's range is clear of the others;\n"
+    "leave headroom for ports you may add. Conventionally pxbs count down from\n"
+    "254.\n"
+    "\n"
+    "Before:\n"
+    "  <controller ... model='pcie-expander-bus'><target busNr='2'/></controller>\n"
+    "  <!-- pcie.0 has 4 root ports: buses 0..4 -->\n"
+    "After:\n"
+    "  <controller ... model='pcie-expander-bus'><target busNr='252'/></controller>\n" },
+
+  { "SMU402", "mmio-window-small", SEVERITY_WARNING,
+    "64-bit BARs of the passthrough devices exceed the 64-bit MMIO window",
+    "At run time: the guest firmware cannot assign the large BARs: the GPU\n"
+    "appears in lspci with unassigned BARs and its driver fails to load.\n"
+    "\n"
+    "Why: QEMU's virt machine has a 512 GiB high PCI MMIO window by default;\n"
+    "GPUs with 256 GiB+ BARs need terabytes. The window is set with\n"
+    "-machine highmem-mmio-size (a power of two, QEMU {{qemu.highmem_mmio_size}}+), which libvirt\n"
+    "passes only through <qemu:commandline>. Without a host to read BAR sizes\n"
+    "from, smmuctl reports the declared window as information.\n"
+    "\n"
+    "Fix: set the window to the next power of two above the sum of the 64-bit\n"
+    "BARs plus margin (`smmuctl plan` computes it).\n"
+    "\n"
+    "Before:\n"
+    "  <domain type='kvm'>  <!-- no window: 512 GiB default -->\n"
+    "After:\n"
+    "  <domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n"
+    "    ...\n"
+    "    <qemu:commandline>\n"
+    "      <qemu:arg value='-machine'/><qemu:arg value='highmem-mmio-size=2T'/>\n"
+    "    </qemu:commandline>\n" },
+
+  { "SMU403", "mmio-window-invalid", SEVERITY_ERROR,
+    "highmem-mmio-size is not a size, not a power of two, or below the default",
+    "At run time: QEMU exits with \"highmem-mmio-size is not a power of 2\" or\n"
+    "\"highmem-mmio-size cannot be set to a lower value than the default\n"
+    "(512 GiB)\", or a size parse error.\n"
+    "\n"
+    "Why: the virt machine aligns the window to its size and will not shrink it.\n"
+    "\n"
+    "Fix: use a power of two of at least 512G with a QEMU size suffix (K, M, G,\n"
+    "T, P, E).\n"
+    "\n"
+    "Before:\n"
+    "  <qemu:arg value='highmem-mmio-size=1536G'/>\n"
+    "After:\n"
+    "  <qemu:arg value='highmem-mmio-size=2T'/>\n" },
+
+  { "SMU501", "target-too-old", SEVERITY_ERROR,
+    "the XML needs a newer libvirt or QEMU than the target",
+    "At run time: an older libvirt drops the attributes and elements it does\n"
+    "not know at `virsh define` (pciBus, accel, iommufd, ...), silently\n"
+    "producing a different VM, or refuses them with validation on; an older\n"
+    "QEMU refuses the device properties (\"Property 'arm-smmuv3.accel' not\n"
+    "found\").\n"
+    "\n"
+    "Why: per-bus SMMUv3 arrived in QEMU {{qemu.smmuv3_pluggable}} and libvirt {{libvirt.iommu_pcibus}} (pciBus);\n"
+    "accel and its properties in QEMU {{qemu.smmuv3_accel}}, 'auto' values in {{qemu.smmuv3_auto}}; hostdev\n"
+    "iommufd in libvirt {{libvirt.hostdev_iommufd}}, the domain-level <iommufd> in {{libvirt.domain_iommufd}}.\n"
+    "`smmuctl validate --target-libvirt VERSION --target-qemu VERSION` checks\n"
+    "against the versions you deploy ('installed' = this machine's); the\n"
+    "table below is the one smmuctl uses.\n"
+    "\n"
+    "Fix: upgrade the target, or write the XML for what the target can do\n"
+    "(`smmuctl plan --target-libvirt/--target-qemu`).\n"
+    "\n"
+    "Before / After: depends on the feature named in the finding.\n" },
+};
+
+const finding_code_info *
+finding_code_lookup (const char *code)
+{
+  if (code == NULL)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
+    if (g_ascii_strcasecmp (codes[i].code, code) == 0)
+      return &codes[i];
+  return NULL;
+}
+
+const finding_code_info *
+finding_code_table (gsize *n)
+{
+  *n = G_N_ELEMENTS (codes);
+  return codes;
+}
+
+/* "11.0" for {11,0,0}, "12.1.1" when there is a micro; the text for a
+ * feature no release has. */
+static char *
+release_text (const feature_info *f)
+{
+  if (f->since.major == 0)
+    return g_strdup ("(no release yet)");
+  if (f->since.micro != 0)
+    return sw_version_to_string (f->since);
+  return g_strdup_printf ("%u.%u", f->since.major, f->since.minor);
+}
+
+/* Prose paragraphs are refilled to the width (the releases put in change
+ * line lengths); paragraphs with indented lines (XML) stay as written. */
+#define EXPLANATION_WIDTH 78
+
+static void
+append_paragraph (GString *out, const char *paragraph)
+{
+  if (strstr (paragraph, "\n  ") != NULL || g_str_has_prefix (paragraph, "  "))
+    {
+      g_string_append (out, paragraph);
+      return;
+    }
+  g_auto (GStrv) words = g_strsplit_set (paragraph, " \n", -1);
+  gsize column = 0;
+  for (char **w = words; *w != NULL; w++)
+    {
+      gsize len = strlen (*w);
+      if (len == 0)
+        continue;
+      if (column > 0 && column + 1 + len > EXPLANATION_WIDTH)
+        {
+          g_string_append_c (out, '\n');
+          column = 0;
+        }
+      else if (column > 0)
+        {
+          g_string_append_c (out, ' ');
+          column++;
+        }
+      g_string_append (out, *w);
+      column += len;
+    }
+}
+
+static char *
+fill_in_releases (const char *text)
+{
+  /* Version facts live in versions.c only; the texts name them by key. */
+  gsize n_features = 0;
+  const feature_info *features = feature_table (&n_features);
+  GString *out = g_string_new (NULL);
+  const char *p = text;
+  for (const char *open; (open = strstr (p, "{{")) != NULL;)
+    {
+      const char *close = strstr (open, "}}");
+      if (close == NULL)
+        break;
+      g_string_append_len (out, p, open - p);
+      g_autofree char *key = g_strndup (open + 2, (gsize) (close - open - 2));
+      const feature_info *found = NULL;
+      for (gsize i = 0; i < n_features; i++)
+        if (strcmp (features[i].key, key) == 0)
+          found = &features[i];
+      if (found != NULL)
+        {
+          g_autofree char *release = release_text (found);
+          g_string_append (out, release);
+        }
+      else
+        g_string_append_len (out, open, close + 2 - open);
+      p = close + 2;
+    }
+  g_string_append (out, p);
+  return g_string_free (out, FALSE);
+}
+
+char *
+finding_code_explanation (const finding_code_info *info)
+{
+  g_autofree char *text = fill_in_releases (info->explanation);
+  g_auto (GStrv) paragraphs = g_strsplit (g_strchomp (text), "\n\n", -1);
+  GString *out = g_string_new (NULL);
+  for (char **para = paragraphs; *para != NULL; para++)
+    {
+      if (para != paragraphs)
+        g_string_append (out, "\n\n");
+      append_paragraph (out, *para);
+    }
+  g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,236 @@
+/* The numbers of a plan (SPEC §5 rules 4 and 5): guest NUMA cells of a new
+ * domain, controller indexes, pcie.0 slots, chassis numbers and the bus
+ * numbers of every root complex. */
+#include "planner_private.h"
+
+#include <string.h>
+
+#include "errors.h"
+
+/* ---- the new domain, when there is no base ---- */
+
+/* Guest NUMA cells mirroring the host nodes that have CPUs and memory, so
+ * that each pxb-pcie can sit on its devices' node: vCPUs and memory split
+ * evenly (memory in 2 MiB steps, the remainder on the last cell). */
+void
+plan_mirror_numa (guest_plan *plan, const host_model *host, const plan_request *req)
+{
+  guest_domain *dom = plan->domain;
+  g_autoptr (GArray) ids = g_array_new (FALSE, FALSE, sizeof (int));
+  for (guint i = 0; i < host->numa_nodes->len; i++)
+    {
+      const host_numa_node *node = &g_array_index (host->numa_nodes, host_numa_node, i);
+      if (node->has_cpu && node->has_memory)
+        g_array_append_val (ids, node->id);
+    }
+  guint n = ids->len;
+  guint64 memory_mib = req->memory_kib / 1024;
+  const char *skip = NULL;
+  if (req->no_numa)
+    skip = "--no-numa";
+  else if (n < 2)
+    skip = "the host has one NUMA node with CPUs and memory";
+  else if (g_array_index (ids, int, n - 1) != (int) n - 1)
+    skip = "the host's NUMA nodes with CPUs and memory are not numbered 0..N-1";
+  else if (req->vcpus < n)
+    skip = "fewer vCPUs than host NUMA nodes";
+  else if (req->memory_kib % 1024 != 0 || memory_mib < 2 * (guint64) n)
+    skip = "the memory does not split into whole MiB per node";
+  if (skip != NULL)
+    {
+      g_ptr_array_add (plan->why, g_strdup_printf ("no guest NUMA cells: %s", skip));
+      return;
+    }
+  guint64 per_cell = (memory_mib / n) & ~G_GUINT64_CONSTANT (1);
+  for (guint i = 0; i < n; i++)
+    {
+      guint first = i * req->vcpus / n, last = (i + 1) * req->vcpus / n - 1;
+      guest_numa_cell cell = {
+        .id = (int) i,
+        .memory_kib = (i + 1 < n ? per_cell : memory_mib - per_cell * (n - 1)) * 1024,
+        .cpus = first == last ? g_strdup_printf ("%u", first) : g_strdup_printf ("%u-%u", first, last),
+      };
+      g_array_append_val (dom->numa_cells, cell);
+    }
+  g_ptr_array_add (plan->why, g_strdup_printf ("guest NUMA: %u cells mirroring host nodes 0-%u (vCPUs and memory "
+                                               "split evenly), so that each pxb-pcie sits on its devices' node",
+                                               n, n - 1));
+}
+
+guest_domain *
+plan_new_domain (const plan_request *req)
+{
+  guest_domain *dom = guest_domain_new ();
+  dom->name = g_strdup (req->name);
+  dom->domain_type = g_strdup ("kvm");
+  dom->arch = g_strdup ("aarch64");
+  dom->machine = g_strdup ("virt");
+  dom->acpi = TRI_YES;
+  dom->memory_kib = req->memory_kib;
+  dom->vcpus = req->vcpus;
+  guest_bus *root = guest_bus_new (0, GUEST_BUS_PCIE_ROOT);
+  root->root_complex = 0;
+  g_ptr_array_add (dom->buses, root);
+  return dom;
+}
+
+/* ---- controller indexes, pcie.0 slots, chassis numbers ---- */
+
+
+void
+plan_alloc_clear (plan_alloc *alloc)
+{
+  g_free (alloc->pcie0_slot_used);
+  g_free (alloc->chassis_used);
+}
+
+
+void
+plan_alloc_init (plan_alloc *alloc, const guest_domain *dom, const plan_request *req)
+{
+  alloc->n_slots = req->root_slots;
+  alloc->n_chassis = req->bus_max + 1;
+  alloc->pcie0_slot_used = g_new0 (gboolean, alloc->n_slots);
+  alloc->chassis_used = g_new0 (gboolean, alloc->n_chassis);
+  alloc->pcie0_slot_used[0] = TRUE; /* the GPEX host bridge */
+  int max_index = 0;
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      max_index = MAX (max_index, bus->index);
+      if (bus->parent == 0 && bus->slot >= 0 && (guint) bus->slot < alloc->n_slots)
+        alloc->pcie0_slot_used[bus->slot] = TRUE;
+      if (bus->chassis >= 0 && (guint) bus->chassis < alloc->n_chassis)
+        alloc->chassis_used[bus->chassis] = TRUE;
+    }
+  for (guint i = 0; i < dom->endpoints->len; i++)
+    {
+      const guest_endpoint *ep = g_ptr_array_index (dom->endpoints, i);
+      if (ep->bus == 0 && ep->address_explicit && ep->slot >= 0 && (guint) ep->slot < alloc->n_slots)
+        alloc->pcie0_slot_used[ep->slot] = TRUE;
+    }
+  alloc->next_index = max_index + 1;
+}
+
+int
+plan_alloc_pcie0_slot (plan_alloc *alloc)
+{
+  for (guint s = 1; s < alloc->n_slots; s++)
+    if (!alloc->pcie0_slot_used[s])
+      {
+        alloc->pcie0_slot_used[s] = TRUE;
+        return (int) s;
+      }
+  return -1;
+}
+
+/* libvirt's own choice is chassis = controller index; keep it unless the
+ * base already took that number (QEMU wants chassis/slot pairs unique). */
+int
+plan_alloc_chassis (plan_alloc *alloc, int index)
+{
+  if (index > 0 && (guint) index < alloc->n_chassis && !alloc->chassis_used[index])
+    {
+      alloc->chassis_used[index] = TRUE;
+      return index;
+    }
+  for (guint c = 1; c < alloc->n_chassis; c++)
+    if (!alloc->chassis_used[c])
+      {
+        alloc->chassis_used[c] = TRUE;
+        return (int) c;
+      }
+  return -1;
+}
+
+/* ---- bus numbers ---- */
+
+typedef struct {
+  int first, last;
+} bus_range;
+
+static gint
+compare_ranges_desc (gconstpointer a, gconstpointer b)
+{
+  const bus_range *ra = a, *rb = b;
+  return rb->first - ra->first;
+}
+
+/* pcie.0 keeps what the base uses, what libvirt will add for the base's
+ * devices without an address (one root port each at most) and the headroom. */
+int
+plan_pcie0_reserved_last (const guest_domain *dom, guint headroom, guint *auto_ports)
+{
+  int first = 0, last = 0;
+  guest_root_complex_bus_range (dom, 0, &first, &last);
+  guint unplaced = 0;
+  for (guint i = 0; i < dom->endpoints->len; i++)
+    {
+      const guest_endpoint *ep = g_ptr_array_index (dom->endpoints, i);
+      if (!ep->address_explicit)
+        unplaced++;
+    }
+  *auto_ports = unplaced;
+  return last + (int) unplaced + (int) headroom;
+}
+
+/* Give each planned root complex a busNr counting down from the top so the
+ * pxbs never meet pcie.0, whose buses the firmware numbers up from 0. */
+gboolean
+plan_assign_bus_numbers (guest_plan *plan, const plan_request *req, guint n_base_buses, GError **error)
+{
+  guest_domain *dom = plan->domain;
+  g_autoptr (GArray) taken = g_array_new (FALSE, FALSE, sizeof (bus_range));
+  guint free_total = (int) req->bus_max > plan->pcie0_last ? (guint) ((int) req->bus_max - plan->pcie0_last) : 0;
+  for (guint i = 0; i < n_base_buses; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      if (bus->kind != GUEST_BUS_PXB_PCIE)
+        continue;
+      bus_range r;
+      guest_root_complex_bus_range (dom, bus->index, &r.first, &r.last);
+      g_array_append_val (taken, r);
+      free_total -= (guint) MIN (r.last - r.first + 1, (int) free_total);
+    }
+  g_array_sort (taken, compare_ranges_desc);
+
+  guint needed = 0;
+  for (guint i = 0; i < plan->root_complexes->len; i++)
+    {
+      const plan_root_complex *rc = g_ptr_array_index (plan->root_complexes, i);
+      needed += 1 + rc->n_ports + req->bus_headroom;
+    }
+  int top = (int) req->bus_max;
+  for (guint i = 0; i < plan->root_complexes->len && needed <= free_total; i++)
+    {
+      plan_root_complex *rc = g_ptr_array_index (plan->root_complexes, i);
+      int size = 1 + (int) rc->n_ports + (int) req->bus_headroom;
+      for (guint t = 0; t < taken->len; t++)
+        {
+          const bus_range *r = &g_array_index (taken, bus_range, t);
+          if (r->first <= top && top - size + 1 <= r->last)
+            top = r->first - 1;
+        }
+      if (top - size + 1 <= plan->pcie0_last)
+        {
+          needed = free_total + 1; /* fragmented by the base's pxbs */
+          break;
+        }
+      rc->bus_first = top - size + 1;
+      rc->bus_last = top;
+      top = rc->bus_first - 1;
+    }
+  if (needed > free_total)
+    {
+      guint devices = plan->devices->len;
+      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN,
+                   "bus numbers exhausted: %u devices on %u root complexes need %u bus numbers (1 per pxb-pcie "
+                   "and per root port, plus %u headroom each), but only %u are free above pcie.0's 0-%d "
+                   "(a guest PCI segment has %u); lower --bus-headroom, use --layout per-smmu, or plan fewer "
+                   "devices per VM",
+                   devices, plan->root_complexes->len, needed, req->bus_headroom, free_total, plan->pcie0_last,
+                   req->bus_max + 1);
+      return FALSE;
+    }
+  return TRUE;
+}

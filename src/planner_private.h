@@ -1,0 +1,62 @@
+/* What planner.c shares with its neighbours planner_select.c,
+ * planner_numbers.c and planner_props.c; not for other modules. */
+#pragma once
+#include "planner.h"
+
+/* One guest root port: the functions of one host slot behind one SMMU. */
+typedef struct {
+  const host_smmu *smmu;
+  guint smmu_order;           /* position of smmu in host->smmus (sorted by base) */
+  GPtrArray *functions;       /* const host_pci_device*, by function */
+} plan_port;
+
+void plan_port_free (plan_port *port);
+
+/* SPEC §5 rule 1 and the refusals: the selected devices plus the rest of
+ * their IOMMU groups, sorted by BDF (borrowed from host).  peer_reasons gets
+ * BDF → why, for each device added because it shares a group. */
+GPtrArray *plan_select_devices (const host_model *host, const plan_request *req, GHashTable *peer_reasons,
+                                GError **error);
+
+/* The base domain can take the plan: aarch64 virt, KVM, no conflicting
+ * IOMMU, none of the selected devices assigned already.  Notes what the
+ * planner adds to it (ACPI) in plan->why. */
+gboolean plan_check_base (guest_plan *plan, const guest_domain *base, const plan_request *req,
+                          GPtrArray *selected, GError **error);
+
+/* Warnings about the host that do not stop the plan: no /dev/iommu, devices
+ * without a vfio cdev, SMMUs that cannot nest. */
+void plan_explain_host (guest_plan *plan, const host_model *host, const plan_request *req);
+
+/* The target QEMU (and libvirt, when req->check_libvirt) can express the
+ * plan.  Before the plan is built (planned = FALSE) the features every plan
+ * needs; after it, the ones this plan needs (a raised MMIO window). */
+gboolean plan_check_targets (guest_plan *plan, const plan_request *req, gboolean planned, GError **error);
+
+/* ---- planner_numbers.c ---- */
+
+/* A new aarch64 virt KVM domain with pcie.0, from --name, --memory, --vcpus. */
+guest_domain *plan_new_domain (const plan_request *req);
+/* Guest NUMA cells mirroring the host's nodes with CPUs and memory. */
+void plan_mirror_numa (guest_plan *plan, const host_model *host, const plan_request *req);
+
+/* What is free on the guest: controller indexes, pcie.0 slots, chassis. */
+typedef struct {
+  int next_index;
+  guint n_slots, n_chassis;
+  gboolean *pcie0_slot_used; /* n_slots */
+  gboolean *chassis_used;    /* n_chassis */
+} plan_alloc;
+
+void plan_alloc_init (plan_alloc *alloc, const guest_domain *dom, const plan_request *req);
+void plan_alloc_clear (plan_alloc *alloc);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (plan_alloc, plan_alloc_clear)
+int plan_alloc_pcie0_slot (plan_alloc *alloc);          /* -1 when pcie.0 is full */
+int plan_alloc_chassis (plan_alloc *alloc, int index);  /* -1 when none is free */
+
+/* Last bus number pcie.0 keeps: the base's use, one root port per device
+ * libvirt will place (auto_ports), and the headroom. */
+int plan_pcie0_reserved_last (const guest_domain *dom, guint headroom, guint *auto_ports);
+/* busNr of each planned root complex, counting down from req->bus_max
+ * around the base's pxbs; PLAN error when the numbers run out. */
+gboolean plan_assign_bus_numbers (guest_plan *plan, const plan_request *req, guint n_base_buses, GError **error);

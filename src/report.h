@@ -1,0 +1,39 @@
+/* Writing findings: the compiler-style text form and the one JSON document
+ * of `smmuctl validate` (schema: data/schemas/validate.schema.json).  The
+ * report decides nothing; it prints what the rules found. */
+#pragma once
+#include <stdio.h>
+#include <json-c/json.h>
+#include "findings.h"
+#include "versions.h"
+
+typedef struct {
+  gboolean quiet;   /* text: error findings only, no summaries */
+  gboolean color;   /* text: colour severities */
+} report_options;
+
+/* One checked input: its findings, or why it could not be read. */
+typedef struct {
+  char *source;           /* "vm.xml", "-", or the libvirt domain name with --connect */
+  finding_list *findings; /* NULL when unreadable */
+  char *unreadable;       /* why it could not be read (or reached), else NULL */
+} report_input;
+
+report_input *report_input_new (const char *source, finding_list *findings, const char *unreadable);
+void report_input_free (report_input *input);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (report_input, report_input_free)
+
+/* FILE:LINE: severity: CODE name: message, an indented hint, then
+ * "FILE: 1 error, 2 warnings" (or "FILE: no findings"). */
+void report_text_input (FILE *out, const report_input *input, const report_options *opts);
+/* "3 inputs: 2 errors, 1 warning, 1 unreadable" after several inputs. */
+void report_text_total (FILE *out, const GPtrArray *inputs, const report_options *opts);
+
+typedef struct {
+  gboolean have_qemu, have_libvirt;
+  sw_version qemu, libvirt;
+} report_targets;
+
+/* The whole run as one document. */
+json_object *report_json (const GPtrArray *inputs, const report_targets *targets, gboolean strict,
+                          int exit_status);

@@ -1,0 +1,469 @@
+/* The host-independent rules, entry point and shared helpers, plus the rules
+ * about the machine (SMU002), attribute spellings (SMU003) and where IOMMUs
+ * and devices hang in the PCI tree (SMU1xx).  The accelerated-vSMMU rules
+ * are in rules_accel.c, bus numbers and the MMIO window in rules_window.c,
+ * target versions in rules_target.c. */
+#include "rules_internal.h"
+
+#include <string.h>
+
+/* ---- shared helpers ---- */
+
+guest_bus *
+rules_bus (const rule_context *ctx, int index)
+{
+  if (index >= 0 && index <= RULES_MAX_BUS_INDEX)
+    return ctx->bus_by_index[index];
+  return index >= 0 ? guest_find_bus (ctx->dom, index) : NULL;
+}
+
+int
+rules_root_complex (const rule_context *ctx, int bus_index)
+{
+  guest_bus *bus = rules_bus (ctx, bus_index);
+  if (bus == NULL)
+    return -1;
+  if (bus->root_complex >= 0)
+    return bus->root_complex;
+  return guest_root_complex_of_bus (ctx->dom, bus_index);
+}
+
+gboolean
+rules_is_smmuv3 (const guest_iommu *iommu)
+{
+  return g_strcmp0 (iommu->model, "smmuv3") == 0;
+}
+
+int
+rules_iommu_root_complex (const rule_context *ctx, const guest_iommu *iommu)
+{
+  if (iommu->pci_bus < 0)
+    return rules_bus (ctx, 0) != NULL ? 0 : -1;
+  guest_bus *bus = rules_bus (ctx, iommu->pci_bus);
+  return bus != NULL && guest_bus_is_root_complex (bus->kind) ? bus->index : -1;
+}
+
+char *
+rules_describe_endpoint (const guest_endpoint *ep)
+{
+  g_autofree char *id = ep->id != NULL ? g_strdup_printf (" '%s'", ep->id) : g_strdup ("");
+  if (ep->kind == GUEST_EP_HOSTDEV)
+    return g_strdup_printf ("%s %s%s", g_strcmp0 (ep->element, "interface") == 0 ? "<interface type='hostdev'>"
+                                                                                  : "hostdev",
+                            ep->host_bdf != NULL ? ep->host_bdf : "(mdev)", id);
+  return g_strdup_printf ("<%s>%s (%s)", ep->element, id, ep->model);
+}
+
+char *
+rules_describe_root_complex (const rule_context *ctx, int rc_index)
+{
+  guest_bus *rc = rules_bus (ctx, rc_index);
+  if (rc == NULL)
+    return g_strdup_printf ("pci.%d", rc_index);
+  if (rc->kind == GUEST_BUS_PXB_PCIE && rc->bus_nr >= 0)
+    return g_strdup_printf ("%s (busNr %d)", rc->id, rc->bus_nr);
+  return g_strdup (rc->id);
+}
+
+char *
+rules_describe_bus (const guest_bus *bus)
+{
+  return g_strdup_printf ("%s %s", bus->model, bus->id);
+}
+
+const char *
+rules_placement_note (const guest_endpoint *ep, char **owned)
+{
+  if (ep->address_explicit || ep->comment == NULL)
+    return "";
+  return *owned = g_strdup_printf (" (%s)", ep->comment);
+}
+
+/* ---- SMU002 ---- */
+
+static void
+check_machine (const rule_context *ctx)
+{
+  const guest_domain *dom = ctx->dom;
+  const guest_iommu *smmu = NULL;
+  for (guint i = 0; i < dom->iommus->len && smmu == NULL; i++)
+    if (rules_is_smmuv3 (g_ptr_array_index (dom->iommus, i)))
+      smmu = g_ptr_array_index (dom->iommus, i);
+  if (smmu == NULL)
+    return;
+  /* An absent arch or machine means the host's default: not known to be wrong. */
+  if (dom->arch != NULL && strcmp (dom->arch, "aarch64") != 0)
+    finding_add (ctx->out, "SMU002", SEVERITY_ERROR, smmu->line, smmu->path,
+                 "use <os><type arch='aarch64' machine='virt'>, or remove this <iommu> "
+                 "(x86 guests use model='intel' or 'virtio')",
+                 "<iommu model='smmuv3'> on an %s domain: the SMMUv3 exists only on aarch64 'virt' machines",
+                 dom->arch);
+  else if (dom->machine != NULL && !g_str_has_prefix (dom->machine, "virt"))
+    finding_add (ctx->out, "SMU002", SEVERITY_ERROR, smmu->line, smmu->path,
+                 "use machine='virt' in <os><type>",
+                 "<iommu model='smmuv3'> on machine '%s': the SMMUv3 exists only on the 'virt' machine",
+                 dom->machine);
+}
+
+/* ---- SMU003 ---- */
+
+static const char *const upstream_driver_attrs[] = { "pciBus", "accel", "ats", "ril", "ssidsize", "oas", "cmdqv" };
+
+/* The upstream attribute a misspelling most likely meant, or NULL. */
+static const char *
+nearest_driver_attr (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (upstream_driver_attrs); i++)
+    if (g_ascii_strcasecmp (name, upstream_driver_attrs[i]) == 0)
+      return upstream_driver_attrs[i];
+  /* One letter added, dropped or changed ("ssidsze", "acel"). */
+  for (gsize i = 0; i < G_N_ELEMENTS (upstream_driver_attrs); i++)
+    {
+      const char *u = upstream_driver_attrs[i];
+      gsize ln = strlen (name), lu = strlen (u), p = 0;
+      while (p < ln && p < lu && g_ascii_tolower (name[p]) == g_ascii_tolower (u[p]))
+        p++;
+      gsize sn = ln, su = lu;
+      while (sn > p && su > p && g_ascii_tolower (name[sn - 1]) == g_ascii_tolower (u[su - 1]))
+        sn--, su--;
+      if (sn - p <= 1 && su - p <= 1)
+        return u;
+    }
+  return NULL;
+}
+
+static void
+check_spellings (const rule_context *ctx, const guest_iommu *iommu)
+{
+  const vsmmu_prop *ssid = &iommu->props[VSMMU_PROP_SSIDSIZE];
+  const feature_info *auto_feature = feature_lookup (FEAT_QEMU_SMMUV3_AUTO);
+  g_autofree char *auto_since = sw_version_to_string (auto_feature->since);
+  if (ssid->spelling != NULL && strcmp (ssid->spelling, "ssidSize") == 0)
+    {
+      g_autofree char *hint = g_strdup_printf ("rename it: ssidsize='%u'", ssid->value);
+      finding_add (ctx->out, "SMU003", SEVERITY_WARNING, ssid->line, iommu->path, hint,
+                   "'ssidSize' is a fork's spelling; libvirt spells it 'ssidsize' and drops 'ssidSize' "
+                   "at define time, leaving the vSMMU without SubstreamIDs (PASID)");
+    }
+  else if (ssid->spelling != NULL && strcmp (ssid->spelling, "pasid") == 0)
+    {
+      g_autofree char *hint = g_strdup_printf ("replace it with ssidsize='%u' (or ssidsize='auto' with QEMU %s or "
+                                               "newer, which takes the host SMMU's width)",
+                                               ssid->state == PROP_VALUE ? ssid->value : 20, auto_since);
+      g_autofree char *read_as = ssid->state == PROP_AUTO ? g_strdup ("auto") : g_strdup_printf ("%u", ssid->value);
+      finding_add (ctx->out, "SMU003", SEVERITY_WARNING, ssid->line, iommu->path, hint,
+                   "'pasid' is a vendor fork's switch; upstream libvirt and QEMU express PASID support as "
+                   "'ssidsize', the SubstreamID width in bits (smmuctl read it as ssidsize='%s')", read_as);
+    }
+  const vsmmu_prop *cmdqv = &iommu->props[VSMMU_PROP_CMDQV];
+  if (cmdqv->state != PROP_ABSENT && !ctx->opts->have_target_libvirt)
+    finding_add (ctx->out, "SMU003", SEVERITY_WARNING, cmdqv->line, iommu->path,
+                 "remove cmdqv unless your libvirt and QEMU are vendor builds that document it",
+                 "'cmdqv' (Tegra241 CMDQV) is in no libvirt or QEMU release: only vendor builds "
+                 "understand it; upstream libvirt drops it at define time");
+
+  int line = iommu->line;
+  for (int p = 0; p < VSMMU_N_PROPS; p++)
+    if (iommu->props[p].state != PROP_ABSENT)
+      line = iommu->props[p].line;
+  for (guint i = 0; i < iommu->unknown_attrs->len; i++)
+    {
+      const char *name = g_ptr_array_index (iommu->unknown_attrs, i);
+      const char *near = nearest_driver_attr (name);
+      g_autofree char *hint = near != NULL ? g_strdup_printf ("did you mean '%s'?", near)
+                                           : g_strdup ("libvirt's smmuv3 <driver> attributes are pciBus, "
+                                                       "accel, ats, ril, ssidsize and oas");
+      gboolean repeated = near != NULL && strcmp (near, "pciBus") != 0;
+      for (int p = 0; p < VSMMU_N_PROPS && repeated; p++)
+        if (iommu->props[p].spelling != NULL && g_ascii_strcasecmp (iommu->props[p].spelling, near) == 0
+            && strcmp (iommu->props[p].spelling, name) != 0)
+          {
+            finding_add (ctx->out, "SMU003", SEVERITY_WARNING, line, iommu->path,
+                         "keep one of them, spelled the upstream way",
+                         "'%s' repeats '%s' on this <driver>; libvirt keeps only its own spelling",
+                         name, iommu->props[p].spelling);
+            repeated = FALSE;
+            name = NULL;
+          }
+      if (name != NULL)
+        finding_add (ctx->out, "SMU003", SEVERITY_WARNING, line, iommu->path, hint,
+                     "<driver> attribute '%s' is unknown to libvirt for smmuv3: it is dropped at define time",
+                     name);
+    }
+}
+
+/* ---- SMU101-105: which root complex each IOMMU serves ---- */
+
+static const guest_bus *
+pxb_with_bus_nr (const rule_context *ctx, int bus_nr)
+{
+  for (guint i = 0; i < ctx->dom->buses->len; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
+      if (bus->kind == GUEST_BUS_PXB_PCIE && bus->bus_nr == bus_nr)
+        return bus;
+    }
+  return NULL;
+}
+
+static char *
+root_complex_indexes (const rule_context *ctx)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < ctx->dom->buses->len; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
+      if (guest_bus_is_root_complex (bus->kind))
+        g_string_append_printf (s, "%s%d (%s)", s->len ? ", " : "", bus->index, bus->id);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+check_pci_bus (const rule_context *ctx, const guest_iommu *iommu)
+{
+  if (iommu->pci_bus < 0)
+    return;
+  const guest_bus *bus = rules_bus (ctx, iommu->pci_bus);
+  if (bus != NULL && guest_bus_is_root_complex (bus->kind))
+    return; /* a valid index, even if it equals another pxb's busNr */
+  const guest_bus *pxb = pxb_with_bus_nr (ctx, iommu->pci_bus);
+  g_autofree char *indexes = root_complex_indexes (ctx);
+  if (pxb != NULL)
+    {
+      g_autofree char *hint = g_strdup_printf ("use the controller index: pciBus='%d'", pxb->index);
+      finding_add (ctx->out, "SMU103", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                   "pciBus='%d' is the busNr of the pcie-expander-bus %s (line %d), not a controller index%s",
+                   iommu->pci_bus, pxb->id, pxb->line,
+                   bus == NULL ? "; no controller has that index" : "");
+    }
+  else if (bus == NULL)
+    {
+      g_autofree char *hint = g_strdup_printf ("point pciBus at a root complex's controller index: %s", indexes);
+      finding_add (ctx->out, "SMU101", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                   "pciBus='%d' names no controller: no <controller type='pci'> has index %d",
+                   iommu->pci_bus, iommu->pci_bus);
+    }
+  else
+    {
+      int rc = rules_root_complex (ctx, bus->index);
+      g_autofree char *what = rules_describe_bus (bus);
+      g_autofree char *hint = rc >= 0 ? g_strdup_printf ("use the root complex above it: pciBus='%d'", rc)
+                                      : g_strdup_printf ("use a root complex's index: %s", indexes);
+      finding_add (ctx->out, "SMU102", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                   "pciBus='%d' names the %s (line %d), which is not a root complex (pcie-root or "
+                   "pcie-expander-bus)", iommu->pci_bus, what, bus->line);
+    }
+}
+
+static void
+check_iommu_layout (const rule_context *ctx)
+{
+  const GPtrArray *iommus = ctx->dom->iommus;
+  const guest_iommu *per_bus = NULL;
+  for (guint i = 0; i < iommus->len && per_bus == NULL; i++)
+    {
+      const guest_iommu *iommu = g_ptr_array_index (iommus, i);
+      if (rules_is_smmuv3 (iommu) && iommu->pci_bus >= 0)
+        per_bus = iommu;
+    }
+  const guest_iommu *machine_wide = NULL;
+  for (guint i = 0; i < iommus->len; i++)
+    {
+      const guest_iommu *iommu = g_ptr_array_index (iommus, i);
+      gboolean smmuv3 = rules_is_smmuv3 (iommu);
+      if (smmuv3 && iommu->pci_bus < 0)
+        {
+          if (machine_wide != NULL)
+            finding_add (ctx->out, "SMU104", SEVERITY_ERROR, iommu->line, iommu->path,
+                         "keep one; give further vSMMUs a pciBus naming a pcie-expander-bus",
+                         "a second machine-wide smmuv3: %s (line %d) already serves pcie.0",
+                         machine_wide->id, machine_wide->line);
+          else if (per_bus != NULL)
+            finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
+                         "give this <iommu> a <driver pciBus='0'/> (the per-bus form for pcie.0)",
+                         "machine-wide smmuv3 %s mixed with the per-bus smmuv3 %s (line %d); QEMU accepts "
+                         "either -machine iommu=smmuv3 or -device arm-smmuv3, not both",
+                         iommu->id, per_bus->id, per_bus->line);
+          if (machine_wide == NULL)
+            machine_wide = iommu;
+        }
+      else if (!smmuv3 && (per_bus != NULL || machine_wide != NULL))
+        {
+          const guest_iommu *other = per_bus != NULL ? per_bus : machine_wide;
+          finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
+                       "remove this <iommu>: the SMMUv3 vSMMUs translate the devices below them",
+                       "<iommu model='%s'> mixed with the smmuv3 %s (line %d); the virt machine takes one kind "
+                       "of IOMMU", iommu->model != NULL ? iommu->model : "(none)", other->id, other->line);
+        }
+    }
+  /* Two per-bus vSMMUs on one root complex. */
+  for (guint i = 0; i < iommus->len; i++)
+    {
+      const guest_iommu *a = g_ptr_array_index (iommus, i);
+      int rc = rules_is_smmuv3 (a) && a->pci_bus >= 0 ? rules_iommu_root_complex (ctx, a) : -1;
+      for (guint j = 0; j < i && rc >= 0; j++)
+        {
+          const guest_iommu *b = g_ptr_array_index (iommus, j);
+          if (rules_is_smmuv3 (b) && b->pci_bus >= 0 && rules_iommu_root_complex (ctx, b) == rc)
+            {
+              g_autofree char *where = rules_describe_root_complex (ctx, rc);
+              finding_add (ctx->out, "SMU104", SEVERITY_ERROR, a->line, a->path,
+                           "one vSMMU per root complex: point this one at another pcie-expander-bus, or remove it",
+                           "a second IOMMU on %s: %s (line %d) already serves it", where, b->id, b->line);
+              break;
+            }
+        }
+    }
+}
+
+/* ---- SMU106-108: devices and controllers in the tree ---- */
+
+static gboolean
+domain_has_accel (const rule_context *ctx)
+{
+  for (guint i = 0; i < ctx->dom->iommus->len; i++)
+    if (guest_iommu_is_accel (g_ptr_array_index (ctx->dom->iommus, i)))
+      return TRUE;
+  return FALSE;
+}
+
+static char *
+accel_root_complexes (const rule_context *ctx)
+{
+  GString *s = g_string_new (NULL);
+  for (guint i = 0; i < ctx->dom->iommus->len; i++)
+    {
+      const guest_iommu *iommu = g_ptr_array_index (ctx->dom->iommus, i);
+      int rc = rules_iommu_root_complex (ctx, iommu);
+      if (guest_iommu_is_accel (iommu) && rc >= 0)
+        {
+          g_autofree char *name = rules_describe_root_complex (ctx, rc);
+          g_string_append_printf (s, "%s%s", s->len ? ", " : "", name);
+        }
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+check_hostdev_vsmmu (const rule_context *ctx)
+{
+  if (ctx->dom->iommus->len == 0)
+    return; /* plain passthrough without a guest IOMMU is a choice, not a slip */
+  for (guint i = 0; i < ctx->dom->iommus->len; i++)
+    {
+      const guest_iommu *iommu = g_ptr_array_index (ctx->dom->iommus, i);
+      if (iommu->pci_bus >= 0 && rules_iommu_root_complex (ctx, iommu) < 0)
+        return; /* which root complex it meant is SMU101-103's finding; guessing here doubles it */
+    }
+  gboolean accel = domain_has_accel (ctx);
+  g_autofree char *accel_rcs = accel_root_complexes (ctx);
+  for (guint i = 0; i < ctx->dom->endpoints->len; i++)
+    {
+      const guest_endpoint *ep = g_ptr_array_index (ctx->dom->endpoints, i);
+      int rc = ep->kind == GUEST_EP_HOSTDEV ? rules_root_complex (ctx, ep->bus) : -1;
+      if (rc < 0)
+        continue;
+      const guest_iommu *iommu = guest_iommu_for_root_complex (ctx->dom, rc);
+      if (accel ? iommu != NULL && guest_iommu_is_accel (iommu) : iommu != NULL)
+        continue;
+      g_autofree char *what = rules_describe_endpoint (ep);
+      g_autofree char *where = rules_describe_root_complex (ctx, rc);
+      g_autofree char *note = NULL;
+      const char *placement = rules_placement_note (ep, &note);
+      if (accel)
+        {
+          g_autofree char *hint = g_strdup_printf ("address it to a root port below %s, the root complex whose "
+                                                   "vSMMU stands for its host SMMU", accel_rcs);
+          finding_add (ctx->out, "SMU106", SEVERITY_ERROR, ep->line, ep->path, hint,
+                       "%s is below %s, which has %s; the domain's accelerated vSMMUs serve %s%s", what, where,
+                       iommu == NULL ? "no vSMMU" : "a vSMMU without accel='on'", accel_rcs, placement);
+        }
+      else
+        finding_add (ctx->out, "SMU106", SEVERITY_WARNING, ep->line, ep->path,
+                     "move it below a root complex with a vSMMU, or give its root complex one",
+                     "%s is below %s, which has no vSMMU, while other root complexes have one: the guest sees "
+                     "no IOMMU for this device%s", what, where, placement);
+    }
+}
+
+static void
+check_unresolved (const rule_context *ctx)
+{
+  for (guint i = 0; i < ctx->dom->buses->len; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
+      /* A root complex resolves to itself, but a pxb still plugs into a bus. */
+      gboolean pxb_dangling = bus->kind == GUEST_BUS_PXB_PCIE && bus->parent >= 0
+                              && rules_bus (ctx, bus->parent) == NULL;
+      if (!pxb_dangling && (guest_bus_is_root_complex (bus->kind) || rules_root_complex (ctx, bus->index) >= 0))
+        continue;
+      g_autofree char *what = rules_describe_bus (bus);
+      if (rules_bus (ctx, bus->parent) == NULL)
+        finding_add (ctx->out, "SMU107", SEVERITY_ERROR, bus->line, bus->path,
+                     "plug it into an existing controller, or add the controller with that index",
+                     "%s is plugged into bus %d, but no controller has index %d; libvirt would add a default "
+                     "one on pcie.0", what, bus->parent, bus->parent);
+      else if (bus->kind != GUEST_BUS_OTHER)
+        finding_add (ctx->out, "SMU107", SEVERITY_ERROR, bus->line, bus->path,
+                     "follow the <address bus=...> chain up and end it at pcie.0 or a pcie-expander-bus",
+                     "%s does not lead up to a root complex: its controller chain loops or ends at a "
+                     "controller without an address", what);
+    }
+  for (guint i = 0; i < ctx->dom->endpoints->len; i++)
+    {
+      const guest_endpoint *ep = g_ptr_array_index (ctx->dom->endpoints, i);
+      if (ep->bus < 0 || rules_bus (ctx, ep->bus) != NULL)
+        continue;
+      g_autofree char *what = rules_describe_endpoint (ep);
+      finding_add (ctx->out, "SMU107", SEVERITY_ERROR, ep->line, ep->path,
+                   "change bus= to the index of an existing root port, or add that controller",
+                   "%s is addressed to bus 0x%02x, but no controller has index %d; libvirt would add a "
+                   "pcie-root-port on pcie.0 for it, not below the root complex you meant", what, ep->bus, ep->bus);
+    }
+}
+
+static void
+check_pxb_numa (const rule_context *ctx)
+{
+  for (guint i = 0; i < ctx->dom->buses->len; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
+      if (bus->kind != GUEST_BUS_PXB_PCIE || bus->numa_node < 0 || guest_has_numa_cell (ctx->dom, bus->numa_node))
+        continue;
+      g_autofree char *hint = g_strdup_printf ("add <cell id='%d' …/> to <cpu><numa>, or remove <node> from the "
+                                               "controller's <target>", bus->numa_node);
+      finding_add (ctx->out, "SMU108", SEVERITY_ERROR, bus->line, bus->path, hint,
+                   "pcie-expander-bus %s is on guest NUMA node %d, but the guest has %s",
+                   bus->id, bus->numa_node, ctx->dom->numa_cells->len ? "no such <cell>" : "no NUMA cells");
+    }
+}
+
+void
+rules_check_domain (const guest_domain *dom, const rule_options *opts, finding_list *out)
+{
+  static const rule_options no_targets = { FALSE, FALSE, { 0, 0, 0 }, { 0, 0, 0 } };
+  rule_context ctx = { .dom = dom, .opts = opts != NULL ? opts : &no_targets, .out = out };
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      guest_bus *bus = g_ptr_array_index (dom->buses, i);
+      if (bus->index >= 0 && bus->index <= RULES_MAX_BUS_INDEX && ctx.bus_by_index[bus->index] == NULL)
+        ctx.bus_by_index[bus->index] = bus;
+    }
+  check_machine (&ctx);
+  for (guint i = 0; i < dom->iommus->len; i++)
+    {
+      const guest_iommu *iommu = g_ptr_array_index (dom->iommus, i);
+      if (rules_is_smmuv3 (iommu))
+        check_spellings (&ctx, iommu);
+      check_pci_bus (&ctx, iommu);
+    }
+  check_iommu_layout (&ctx);
+  check_hostdev_vsmmu (&ctx);
+  check_unresolved (&ctx);
+  check_pxb_numa (&ctx);
+  rules_check_accel (&ctx);
+  rules_check_window (&ctx);
+  rules_check_target (&ctx);
+  finding_list_sort (out);
+}

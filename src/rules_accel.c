@@ -1,0 +1,195 @@
+/* SMU2xx: what an accelerated vSMMU (arm-smmuv3,accel=on) demands of the
+ * domain and of everything below its root complex.  QEMU's own words are
+ * quoted where it has them (hw/arm/smmuv3.c, smmuv3-accel.c, virt.c). */
+#include "rules_internal.h"
+
+#include <string.h>
+
+/* A root port on pcie.0 for hints, preferring one nothing is plugged into. */
+static const guest_bus *
+pcie0_root_port (const rule_context *ctx)
+{
+  const guest_bus *any = NULL;
+  for (guint i = 0; i < ctx->dom->buses->len; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
+      if (bus->kind != GUEST_BUS_ROOT_PORT || bus->line == 0 || rules_root_complex (ctx, bus->index) != 0)
+        continue;
+      gboolean used = FALSE;
+      for (guint j = 0; j < ctx->dom->endpoints->len && !used; j++)
+        used = ((const guest_endpoint *) g_ptr_array_index (ctx->dom->endpoints, j))->bus == bus->index;
+      if (!used)
+        return bus;
+      if (any == NULL)
+        any = bus;
+    }
+  return any;
+}
+
+static char *
+emulated_hint (const rule_context *ctx, const guest_endpoint *ep)
+{
+  const guest_bus *port = pcie0_root_port (ctx);
+  g_autofree char *target = port != NULL
+    ? g_strdup_printf ("a root port of pcie.0, e.g. <address type='pci' bus='0x%02x' slot='0x00' function='0x0'/> "
+                       "(%s, line %d)", port->index, port->id, port->line)
+    : g_strdup ("a pcie-root-port you add on pcie.0");
+  if (g_strcmp0 (ep->element, "memballoon") == 0 && ep->line != 0 && ep->path != NULL
+      && strcmp (ep->path, "/domain/devices") == 0)
+    return g_strdup_printf ("add <memballoon model='none'/>, or a <memballoon model='virtio'> addressed to %s",
+                            target);
+  if (!ep->address_explicit)
+    return g_strdup_printf ("give it an address on %s, and leave no free port below the accelerated vSMMU",
+                            target);
+  return g_strdup_printf ("move it to %s", target);
+}
+
+static void
+check_below (const rule_context *ctx, const guest_iommu *iommu, int rc)
+{
+  g_autofree char *where = rules_describe_root_complex (ctx, rc);
+  guint hostdevs = 0;
+  for (guint i = 0; i < ctx->dom->endpoints->len; i++)
+    {
+      const guest_endpoint *ep = g_ptr_array_index (ctx->dom->endpoints, i);
+      if (rules_root_complex (ctx, ep->bus) != rc)
+        continue;
+      g_autofree char *what = rules_describe_endpoint (ep);
+      g_autofree char *note = NULL;
+      const char *placement = rules_placement_note (ep, &note);
+      if (ep->kind == GUEST_EP_EMULATED)
+        {
+          g_autofree char *hint = emulated_hint (ctx, ep);
+          finding_add (ctx->out, "SMU201", SEVERITY_ERROR, ep->line, ep->path, hint,
+                       "%s sits below %s, whose vSMMU %s (line %d) is accelerated; QEMU exits: \"Emulated "
+                       "endpoint devices are not allowed when using arm-smmuv3,accel=on\"%s",
+                       what, where, iommu->id, iommu->line, placement);
+          continue;
+        }
+      hostdevs++;
+      if (ep->iommufd == TRI_YES)
+        continue;
+      g_autofree char *since_hostdev = sw_version_to_string (feature_lookup (FEAT_LIBVIRT_HOSTDEV_IOMMUFD)->since);
+      g_autofree char *since_domain = sw_version_to_string (feature_lookup (FEAT_LIBVIRT_DOMAIN_IOMMUFD)->since);
+      g_autofree char *hint = g_strdup_printf ("add <driver iommufd='yes'/> to the hostdev at line %d (libvirt %s+), "
+                                               "or <iommufd enabled='yes'/> for the whole domain (libvirt %s+)",
+                                               ep->line, since_hostdev, since_domain);
+      const char *why = ep->iommufd == TRI_NO ? (ep->iommufd_from_domain ? "the domain-level <iommufd> is off"
+                                                                          : "it has iommufd='no'")
+                                              : "it has no <driver iommufd='yes'/>, so it uses the legacy VFIO "
+                                                "container";
+      finding_add (ctx->out, "SMU202", SEVERITY_ERROR, ep->line, ep->path, hint,
+                   "%s below the accelerated vSMMU %s on %s does not use iommufd: %s; QEMU exits: \"vfio-pci "
+                   "endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on\"%s",
+                   what, iommu->id, where, why, placement);
+    }
+
+  if (hostdevs == 0)
+    {
+      gboolean uses_auto = FALSE;
+      for (int p = 0; p < VSMMU_N_PROPS; p++)
+        uses_auto |= iommu->props[p].state == PROP_AUTO;
+      finding_add (ctx->out, "SMU203", SEVERITY_ERROR, iommu->line, iommu->path,
+                   "put at least one <hostdev> (vfio-pci with iommufd) on a root port below this root complex, "
+                   "or remove the vSMMU",
+                   "the accelerated vSMMU %s on %s has no cold-plugged vfio-pci device below it; %s", iommu->id,
+                   where, uses_auto ? "with 'auto' properties QEMU exits: \"arm-smmuv3 accel=on with 'auto' "
+                                      "properties requires at least one cold-plugged VFIO device\""
+                                    : "its vIOMMU is never created and devices hotplugged later are not supported");
+    }
+
+  for (guint i = 0; i < ctx->dom->buses->len; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
+      if ((bus->kind != GUEST_BUS_ROOT_PORT && bus->kind != GUEST_BUS_SWITCH_DOWNSTREAM) || bus->line == 0
+          || bus->hotplug == TRI_NO || rules_root_complex (ctx, bus->index) != rc)
+        continue;
+      gboolean empty = TRUE;
+      for (guint j = 0; j < ctx->dom->endpoints->len && empty; j++)
+        empty = ((const guest_endpoint *) g_ptr_array_index (ctx->dom->endpoints, j))->bus != bus->index;
+      g_autofree char *what = rules_describe_bus (bus);
+      g_autofree char *hint = g_strdup_printf ("add hotplug='off' to the <target> of the controller at line %d%s",
+                                               bus->line, empty ? ", or remove the port" : "");
+      finding_add (ctx->out, "SMU204", SEVERITY_WARNING, bus->line, bus->path, hint,
+                   "%s below the accelerated vSMMU %s on %s allows hotplug; devices hotplugged there cannot "
+                   "attach to the vSMMU%s", what, iommu->id, where,
+                   empty ? ". It is also empty: libvirt would place the next device without an address there" : "");
+    }
+}
+
+/* SMU209: values QEMU refuses while realizing arm-smmuv3. */
+static void
+check_props (const rule_context *ctx, const guest_iommu *iommu)
+{
+  gboolean accel = guest_iommu_is_accel (iommu);
+  const vsmmu_prop *ats = &iommu->props[VSMMU_PROP_ATS], *ril = &iommu->props[VSMMU_PROP_RIL];
+  const vsmmu_prop *oas = &iommu->props[VSMMU_PROP_OAS], *ssid = &iommu->props[VSMMU_PROP_SSIDSIZE];
+  if (oas->state == PROP_AUTO)
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path,
+                 "set oas='44' or oas='48' (the host SMMU's output size, see smmuctl probe)",
+                 "oas='auto' is not accepted: QEMU has no auto for oas (only ats, ril and ssidsize)");
+  else if (oas->state == PROP_VALUE && oas->value != 44 && oas->value != 48)
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path, "use oas='44' or oas='48'",
+                 "oas='%u': QEMU's SMMUv3 implements only 44- and 48-bit output addresses", oas->value);
+  if (ssid->state == PROP_VALUE && ssid->value > 20)
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path, "use ssidsize from 0 to 20, or 'auto'",
+                 "%s='%u': QEMU accepts SubstreamID widths of 0 to 20 bits", ssid->spelling, ssid->value);
+  if (accel)
+    return;
+  const char *accel_text = iommu->props[VSMMU_PROP_ACCEL].state == PROP_VALUE ? "accel='off'" : "no accel='on'";
+  if (ats->state == PROP_VALUE && ats->value == 1)
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ats->line, iommu->path, "add accel='on', or drop ats",
+                 "ats='on' with %s: QEMU exits: \"ats can only be enabled if accel=on\"", accel_text);
+  if (ril->state == PROP_VALUE && ril->value == 0)
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ril->line, iommu->path, "add accel='on', or drop ril",
+                 "ril='off' with %s: QEMU exits: \"ril can only be disabled if accel=on\"", accel_text);
+  if (oas->state == PROP_VALUE && oas->value == 48)
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path, "add accel='on', or drop oas",
+                 "oas='48' with %s: QEMU exits: \"OAS must be 44 bits when accel=off\"", accel_text);
+  if (ssid->state == PROP_VALUE && ssid->value > 0 && ssid->value <= 20)
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path, "add accel='on', or drop it",
+                 "%s='%u' with %s: QEMU exits: \"ssidsize can only be greater than 0 bits if accel=on\"",
+                 ssid->spelling, ssid->value, accel_text);
+}
+
+void
+rules_check_accel (const rule_context *ctx)
+{
+  const guest_domain *dom = ctx->dom;
+  const guest_iommu *first_accel = NULL;
+  for (guint i = 0; i < dom->iommus->len; i++)
+    {
+      const guest_iommu *iommu = g_ptr_array_index (dom->iommus, i);
+      if (!rules_is_smmuv3 (iommu))
+        continue;
+      check_props (ctx, iommu);
+      if (!guest_iommu_is_accel (iommu))
+        continue;
+      if (first_accel == NULL)
+        first_accel = iommu;
+      int rc = rules_iommu_root_complex (ctx, iommu);
+      if (rc < 0)
+        continue; /* SMU101-103 */
+      if (rc == 0)
+        finding_add (ctx->out, "SMU208", SEVERITY_WARNING, iommu->line, iommu->path,
+                     "put the passthrough devices on a pcie-expander-bus and attach the accelerated vSMMU there",
+                     "the accelerated vSMMU %s is on pcie.0, where libvirt puts every emulated device it adds or "
+                     "places itself (USB, balloon, virtio-serial, video, devices without an address)", iommu->id);
+      check_below (ctx, iommu, rc);
+    }
+  if (first_accel == NULL)
+    return;
+  if (g_strcmp0 (dom->domain_type, "kvm") != 0)
+    finding_add (ctx->out, "SMU205", SEVERITY_ERROR, dom->line, "/domain", "use <domain type='kvm'>",
+                 "the domain is type='%s' but the accelerated vSMMU %s (line %d) needs KVM; QEMU exits: "
+                 "\"SMMUv3 accel=on requires KVM with kernel-irqchip=on support\"",
+                 dom->domain_type != NULL ? dom->domain_type : "(none)", first_accel->id, first_accel->line);
+  if (dom->acpi != TRI_YES)
+    finding_add (ctx->out, "SMU206", SEVERITY_ERROR, first_accel->line, first_accel->path,
+                 "add <acpi/> to <features> (and boot with UEFI, <os firmware='efi'>)",
+                 "ACPI is off (no <features><acpi/>), so the guest boots with a device tree; QEMU exits: "
+                 "\"SMMUv3 with accel=on not supported for DT\"");
+  finding_add (ctx->out, "SMU207", SEVERITY_INFO, first_accel->line, first_accel->path, NULL,
+               "accelerated vSMMUs block live migration and save/restore (\"Migration not supported with SMMUv3 "
+               "accelerator mode enabled\")");
+}

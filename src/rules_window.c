@@ -1,0 +1,145 @@
+/* SMU401-403: the bus-number ranges of the root complexes and the 64-bit
+ * MMIO window the passthrough BARs must fit in. */
+#include "rules_internal.h"
+
+typedef struct {
+  const guest_bus *rc;
+  int first, last;
+} bus_range;
+
+/* "512 GiB", "1.5 TiB": ASCII only (g_format_size puts a no-break space
+ * in, which greps and scripts trip over). */
+static char *
+size_text (guint64 bytes)
+{
+  static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+  guint u = 0;
+  while (u + 1 < G_N_ELEMENTS (units) && bytes >= (G_GUINT64_CONSTANT (1) << (10 * (u + 1))))
+    u++;
+  guint64 unit = G_GUINT64_CONSTANT (1) << (10 * u);
+  if (bytes % unit == 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " %s", bytes / unit, units[u]);
+  return g_strdup_printf ("%.1f %s", (double) bytes / (double) unit, units[u]);
+}
+
+/* The highest busNr (conventionally counting down from 254) at which a pxb
+ * needing `span` buses overlaps none of the other ranges; -1 when none fits. */
+static int
+free_bus_nr (const GArray *ranges, const guest_bus *pxb, int span)
+{
+  for (int start = 255 - span; start > 0; start--)
+    {
+      gboolean clear = TRUE;
+      for (guint i = 0; i < ranges->len && clear; i++)
+        {
+          const bus_range *r = &g_array_index (ranges, bus_range, i);
+          clear = r->rc == pxb || start + span < r->first || start > r->last;
+        }
+      if (clear)
+        return start;
+    }
+  return -1;
+}
+
+static void
+check_bus_ranges (const rule_context *ctx)
+{
+  g_autoptr (GArray) ranges = g_array_new (FALSE, FALSE, sizeof (bus_range));
+  for (guint i = 0; i < ctx->dom->buses->len; i++)
+    {
+      const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
+      /* A pxb without busNr gets one from libvirt: nothing to check. */
+      if (!guest_bus_is_root_complex (bus->kind) || (bus->kind == GUEST_BUS_PXB_PCIE && bus->bus_nr < 0))
+        continue;
+      bus_range r = { bus, 0, 0 };
+      guest_root_complex_bus_range (ctx->dom, bus->index, &r.first, &r.last);
+      g_array_append_val (ranges, r);
+    }
+  for (guint i = 0; i < ranges->len; i++)
+    {
+      const bus_range *a = &g_array_index (ranges, bus_range, i);
+      int span = a->last - a->first;
+      if (a->rc->kind == GUEST_BUS_PXB_PCIE && a->last > 255)
+        {
+          int better = free_bus_nr (ranges, a->rc, span);
+          g_autofree char *hint = better >= 0 ? g_strdup_printf ("lower busNr to %d or below", better)
+                                              : g_strdup ("remove ports below it");
+          finding_add (ctx->out, "SMU401", SEVERITY_ERROR, a->rc->line, a->rc->path, hint,
+                       "pcie-expander-bus %s needs buses %d-%d (busNr %d plus %d port%s below it), past bus 255",
+                       a->rc->id, a->first, a->last, a->first, span, span == 1 ? "" : "s");
+        }
+      for (guint j = 0; j < i; j++)
+        {
+          const bus_range *b = &g_array_index (ranges, bus_range, j);
+          if (a->first > b->last || b->first > a->last)
+            continue;
+          /* Blame the pxb whose busNr can move; pcie.0 always starts at 0. */
+          const bus_range *moved = a->rc->kind == GUEST_BUS_PXB_PCIE ? a : b;
+          const bus_range *other = moved == a ? b : a;
+          int better = free_bus_nr (ranges, moved->rc, moved->last - moved->first);
+          g_autofree char *hint = better >= 0 ? g_strdup_printf ("set busNr='%d' on %s (line %d), clear of every "
+                                                                 "other range", better, moved->rc->id, moved->rc->line)
+                                              : g_strdup ("fewer ports per root complex, or fewer root complexes");
+          finding_add (ctx->out, "SMU401", SEVERITY_ERROR, moved->rc->line, moved->rc->path, hint,
+                       "bus numbers overlap: %s takes buses %d-%d and %s takes %d-%d (each port, switch port "
+                       "or bridge below a root complex takes one bus)", moved->rc->id, moved->first,
+                       moved->last, other->rc->id, other->first, other->last);
+        }
+    }
+}
+
+static void
+check_mmio_window (const rule_context *ctx)
+{
+  const guest_domain *dom = ctx->dom;
+  guint64 size = dom->mmio64_size;
+  g_autofree char *default_text = size_text (GUEST_DEFAULT_MMIO64_SIZE);
+  if (dom->mmio64_line != 0)
+    {
+      g_autofree char *hint = g_strdup_printf ("use a power of two of at least %s, e.g. highmem-mmio-size=2T",
+                                               default_text);
+      if (size == 0)
+        {
+          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, "/domain/qemu:commandline", hint,
+                       "highmem-mmio-size is not a size QEMU understands (a number with K, M, G, T, P or E)");
+          return;
+        }
+      g_autofree char *declared = size_text (size);
+      if ((size & (size - 1)) != 0)
+        {
+          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, "/domain/qemu:commandline", hint,
+                       "the declared window (%s) is not a power of two; QEMU exits: \"highmem-mmio-size is not a "
+                       "power of 2\"", declared);
+          return;
+        }
+      if (size < GUEST_DEFAULT_MMIO64_SIZE)
+        {
+          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, "/domain/qemu:commandline", hint,
+                       "the declared window (%s) is below QEMU's default of %s; QEMU exits: \"highmem-mmio-size "
+                       "cannot be set to a lower value than the default\"", declared, default_text);
+          return;
+        }
+    }
+  guint hostdevs = 0;
+  for (guint i = 0; i < dom->endpoints->len; i++)
+    hostdevs += ((const guest_endpoint *) g_ptr_array_index (dom->endpoints, i))->kind == GUEST_EP_HOSTDEV;
+  if (hostdevs == 0)
+    return;
+  g_autofree char *declared = size_text (size);
+  g_autofree char *window = dom->mmio64_line != 0 ? g_strdup_printf ("%s (declared at line %d)", declared,
+                                                                     dom->mmio64_line)
+                                                  : g_strdup_printf ("QEMU's default %s", default_text);
+  /* Without a host the BAR sizes are unknown: say what is declared, decide nothing. */
+  finding_add (ctx->out, "SMU402", SEVERITY_INFO, dom->mmio64_line != 0 ? dom->mmio64_line : dom->line,
+               dom->mmio64_line != 0 ? "/domain/qemu:commandline" : "/domain",
+               "smmuctl probe shows each device's BAR sizes; the window must hold the sum of their 64-bit BARs",
+               "the 64-bit MMIO window is %s; the BAR sizes of the %u passthrough device%s are unknown without a "
+               "host, so whether they fit is not checked", window, hostdevs, hostdevs == 1 ? "" : "s");
+}
+
+void
+rules_check_window (const rule_context *ctx)
+{
+  check_bus_ranges (ctx);
+  check_mmio_window (ctx);
+}

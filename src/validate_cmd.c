@@ -1,0 +1,402 @@
+/* smmuctl validate: domain XML (files, stdin, or libvirt domains through the
+ * libvirt API) → guest model → rules → findings as text or one JSON
+ * document.  smmuctl explain: the long description of a finding code. */
+#include <stdio.h>
+#include <string.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/xmlerror.h>
+
+#include "cli.h"
+#include "domainxml.h"
+#include "errors.h"
+#include "findings.h"
+#include "hostmodel.h"
+#include "report.h"
+#include "rules.h"
+#include "tools.h"
+#include "versions.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, virConnectClose)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
+
+typedef struct {
+  gboolean json, strict, quiet;
+  char *connect_uri, *target_qemu, *target_libvirt;
+  char **inputs;
+} validate_args;
+
+static void
+validate_args_clear (validate_args *a)
+{
+  g_free (a->connect_uri);
+  g_free (a->target_qemu);
+  g_free (a->target_libvirt);
+  g_strfreev (a->inputs);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (validate_args, validate_args_clear)
+
+/* libvirt prints its errors to stderr by default, and the libxml2 inside it
+ * its I/O warnings; we report the error ourselves, once. */
+static void
+quiet_libvirt_errors (void *data, virErrorPtr err)
+{
+  (void) data;
+  (void) err;
+}
+
+static void G_GNUC_PRINTF (2, 3)
+quiet_libxml_errors (void *data, const char *format, ...)
+{
+  (void) data;
+  (void) format;
+}
+
+static char *
+libvirt_version_text (unsigned long v)
+{
+  return g_strdup_printf ("%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
+}
+
+/* --target-*: a version, or "installed" (this machine's QEMU; the libvirt we
+ * are connected to, or the library's). */
+static gboolean
+resolve_target (const char *option, const char *given, sw_kind kind, virConnect *conn, gboolean *have,
+                sw_version *out, GError **error)
+{
+  if (given == NULL)
+    return TRUE;
+  g_autofree char *installed = NULL;
+  if (strcmp (given, "installed") != 0)
+    {
+      if (!sw_version_parse (given, out))
+        {
+          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                       "validate: %s '%s': not a version (e.g. 11.1 or 12.5.0) or 'installed'; "
+                       "see smmuctl validate --help", option, given);
+          return FALSE;
+        }
+      *have = TRUE;
+      return TRUE;
+    }
+  unsigned long v = 0;
+  if (kind == SW_LIBVIRT && conn != NULL && virConnectGetLibVersion (conn, &v) == 0)
+    installed = libvirt_version_text (v);
+  else if (kind == SW_LIBVIRT)
+    installed = tools_libvirt_version ();
+  else
+    {
+      g_autoptr (host_model) host = host_model_new ();
+      tools_probe (&host->tools, NULL);
+      installed = g_strdup (host->tools.qemu_version);
+    }
+  if (installed == NULL || !sw_version_parse (installed, out))
+    {
+      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                   "validate: %s installed: no %s is installed here (give a version instead)", option,
+                   kind == SW_QEMU ? "qemu-system-aarch64" : "libvirt");
+      return FALSE;
+    }
+  *have = TRUE;
+  return TRUE;
+}
+
+/* One document → its findings; a document that does not parse is SMU001. */
+static finding_list *
+check_document (const char *source, const char *data, gsize len, const rule_options *opts)
+{
+  finding_list *list = finding_list_new (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (guest_domain) dom = domainxml_read_memory (data, len, source, &error);
+  if (dom == NULL)
+    {
+      const char *message = NULL;
+      int line = domainxml_error_line (error, &message);
+      finding_add (list, "SMU001", SEVERITY_ERROR, line, NULL, domainxml_error_hint (error), "%s", message);
+      return list;
+    }
+  finding_list_set_domain (list, dom->name);
+  rules_check_domain (dom, opts, list);
+  return list;
+}
+
+static report_input *
+check_file (const char *path, const rule_options *opts)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = domainxml_load (path, &error);
+  if (bytes == NULL)
+    return report_input_new (path, NULL, error->message);
+  gsize len = 0;
+  const char *data = g_bytes_get_data (bytes, &len);
+  return report_input_new (path, check_document (path, data != NULL ? data : "", len, opts), NULL);
+}
+
+/* Files are independent of each other: check them on every CPU, report
+ * them in the order given.  Reading stays in domainxml.c, which makes
+ * libxml2 ready for threads. */
+#define MAX_WORKERS 16
+
+typedef struct {
+  char **paths;
+  guint n;
+  const rule_options *opts;
+  report_input **results;
+  gint next; /* atomic: the next path to take */
+} file_batch;
+
+static gpointer
+check_files_worker (gpointer data)
+{
+  file_batch *batch = data;
+  for (guint i; (i = (guint) g_atomic_int_add (&batch->next, 1)) < batch->n;)
+    batch->results[i] = check_file (batch->paths[i], batch->opts);
+  return NULL;
+}
+
+static void
+check_files (char **paths, const rule_options *opts, GPtrArray *inputs)
+{
+  file_batch batch = { paths, g_strv_length (paths), opts, NULL, 0 };
+  batch.results = g_new0 (report_input *, batch.n);
+  guint workers = MIN (MIN (g_get_num_processors (), MAX_WORKERS), batch.n);
+  g_autoptr (GPtrArray) threads = g_ptr_array_new ();
+  /* What is created lazily is created here, before the threads: libxml2's
+   * parser globals, and the error quark (G_DEFINE_QUARK's cache is racy). */
+  domainxml_init ();
+  (void) SMMUCTL_ERROR;
+  for (guint t = 1; t < workers; t++)
+    g_ptr_array_add (threads, g_thread_new ("smmuctl-validate", check_files_worker, &batch));
+  check_files_worker (&batch);
+  for (guint t = 0; t < threads->len; t++)
+    g_thread_join (g_ptr_array_index (threads, t));
+  for (guint i = 0; i < batch.n; i++)
+    g_ptr_array_add (inputs, batch.results[i]);
+  g_free (batch.results);
+}
+
+static report_input *
+check_libvirt_domain (virConnect *conn, const char *uri, const char *name, const rule_options *opts)
+{
+  /* Findings read "NAME:LINE: …", as virsh names domains; the URI is one per run. */
+  const char *source = name;
+  g_autoptr (virDomain) dom = virDomainLookupByName (conn, name);
+  if (dom == NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("libvirt domain '%s' not found at %s (%s)", name, uri,
+                                              virGetLastErrorMessage ());
+      return report_input_new (source, NULL, why);
+    }
+  /* The inactive XML: what the domain will be on its next start. */
+  g_autofree char *xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE);
+  if (xml == NULL)
+    {
+      g_autofree char *why = g_strdup_printf ("libvirt domain '%s' at %s: cannot get its XML (%s)", name, uri,
+                                              virGetLastErrorMessage ());
+      return report_input_new (source, NULL, why);
+    }
+  return report_input_new (source, check_document (source, xml, strlen (xml), opts), NULL);
+}
+
+static int
+exit_status_of (const GPtrArray *inputs, gboolean strict, gboolean via_libvirt)
+{
+  gboolean unreadable = FALSE, failed = FALSE;
+  for (guint i = 0; i < inputs->len; i++)
+    {
+      const report_input *input = g_ptr_array_index (inputs, i);
+      if (input->findings == NULL)
+        unreadable = TRUE;
+      else if (finding_list_count (input->findings, SEVERITY_ERROR) > 0
+               || (strict && finding_list_count (input->findings, SEVERITY_WARNING) > 0))
+        failed = TRUE;
+    }
+  /* What could not be checked outranks what was found. */
+  if (unreadable)
+    return via_libvirt ? SMMUCTL_EXIT_HOST : SMMUCTL_EXIT_USAGE;
+  return failed ? SMMUCTL_EXIT_FINDINGS : SMMUCTL_EXIT_OK;
+}
+
+int
+cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **error)
+{
+  g_auto (validate_args) a = { 0 };
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &a.json, "Print one JSON document (schema: validate.schema.json)", NULL },
+    { "strict", 0, 0, G_OPTION_ARG_NONE, &a.strict, "Warnings fail too (exit status 1)", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, "Text output: print errors only, no summaries", NULL },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &a.connect_uri,
+      "Check the inactive XML of libvirt domains DOMAIN... at URI (like virsh -c)", "URI" },
+    { "target-qemu", 0, 0, G_OPTION_ARG_STRING, &a.target_qemu,
+      "Check against this QEMU release (SMU501), or 'installed'", "VERSION" },
+    { "target-libvirt", 0, 0, G_OPTION_ARG_STRING, &a.target_libvirt,
+      "Check against this libvirt release (SMU501), or 'installed'", "VERSION" },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.inputs, NULL, "FILE…" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr (GOptionContext) context = g_option_context_new ("FILE… | --connect URI DOMAIN…");
+  g_option_context_set_summary (context,
+                                "Check libvirt domain XML for accelerated SMMUv3 passthrough (\"-\" reads standard "
+                                "input).\nFindings: FILE:LINE: severity: CODE name: message; `smmuctl explain CODE` "
+                                "describes each code.");
+  g_option_context_set_description (context,
+                                    "Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found, "
+                                    "2 usage error or an unreadable FILE,\n3 libvirt not reachable or a DOMAIN not "
+                                    "found. Every input is checked even when one fails.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!cli_parse_options (context, "validate", &argc, &argv, error))
+    return SMMUCTL_EXIT_USAGE;
+  if (a.inputs == NULL || a.inputs[0] == NULL)
+    {
+      g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                           a.connect_uri != NULL ? "validate: no DOMAIN given after --connect URI; "
+                                                   "see smmuctl validate --help"
+                                                 : "validate: no FILE given (\"-\" reads standard input); "
+                                                   "see smmuctl validate --help");
+      return SMMUCTL_EXIT_USAGE;
+    }
+
+  g_autoptr (virConnect) conn = NULL;
+  if (a.connect_uri != NULL)
+    {
+      virSetErrorFunc (NULL, quiet_libvirt_errors);
+      xmlSetGenericErrorFunc (NULL, quiet_libxml_errors);
+      conn = virConnectOpenReadOnly (a.connect_uri);
+      if (conn == NULL)
+        {
+          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_HOST, "validate: cannot connect to libvirt at %s: %s",
+                       a.connect_uri, virGetLastErrorMessage ());
+          return SMMUCTL_EXIT_HOST;
+        }
+    }
+  rule_options opts = { 0 };
+  if (!resolve_target ("--target-qemu", a.target_qemu, SW_QEMU, conn, &opts.have_target_qemu, &opts.target_qemu,
+                       error)
+      || !resolve_target ("--target-libvirt", a.target_libvirt, SW_LIBVIRT, conn, &opts.have_target_libvirt,
+                          &opts.target_libvirt, error))
+    return SMMUCTL_EXIT_USAGE;
+
+  report_options text = { .quiet = a.quiet, .color = globals->color };
+  g_autoptr (GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) report_input_free);
+  if (conn != NULL)
+    for (char **in = a.inputs; *in != NULL; in++)
+      g_ptr_array_add (inputs, check_libvirt_domain (conn, a.connect_uri, *in, &opts));
+  else
+    check_files (a.inputs, &opts, inputs);
+  for (guint i = 0; i < inputs->len; i++)
+    {
+      const report_input *input = g_ptr_array_index (inputs, i);
+      if (input->unreadable != NULL)
+        fprintf (stderr, "smmuctl: %s\n", input->unreadable);
+      if (!a.json)
+        report_text_input (stdout, input, &text);
+    }
+  int status = exit_status_of (inputs, a.strict, conn != NULL);
+  if (a.json)
+    {
+      report_targets targets = { opts.have_target_qemu, opts.have_target_libvirt, opts.target_qemu,
+                                 opts.target_libvirt };
+      g_autoptr (json_object) doc = report_json (inputs, &targets, a.strict, status);
+      int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+      puts (json_object_to_json_string_ext (doc, flags));
+    }
+  else
+    report_text_total (stdout, inputs, &text);
+  return status;
+}
+
+/* ---- explain ---- */
+
+static const finding_code_info *
+lookup_code_or_name (const char *what)
+{
+  const finding_code_info *info = finding_code_lookup (what);
+  gsize n = 0;
+  const finding_code_info *table = finding_code_table (&n);
+  for (gsize i = 0; i < n && info == NULL; i++)
+    if (g_ascii_strcasecmp (table[i].name, what) == 0)
+      info = &table[i];
+  return info;
+}
+
+static void
+print_explanation (FILE *out, const finding_code_info *info)
+{
+  g_autofree char *text = finding_code_explanation (info);
+  fprintf (out, "%s %s (%s)\n\n%c%s.\n\n%s", info->code, info->name, finding_severity_name (info->severity),
+           g_ascii_toupper (info->summary[0]), info->summary + 1, text);
+  if (strcmp (info->code, "SMU501") != 0)
+    return;
+  gsize n = 0;
+  const feature_info *features = feature_table (&n);
+  fprintf (out, "\nThe releases smmuctl checks against:\n");
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autofree char *since = features[i].since.major != 0 ? sw_version_to_string (features[i].since)
+                                                            : g_strdup ("none yet");
+      fprintf (out, "  %-7s %-9s %s\n", features[i].kind == SW_QEMU ? "QEMU" : "libvirt", since, features[i].what);
+    }
+}
+
+static void
+print_code_table (FILE *out)
+{
+  gsize n = 0;
+  const finding_code_info *table = finding_code_table (&n);
+  fprintf (out, "%-7s %-8s %-28s %s\n", "CODE", "SEVERITY", "NAME", "FIRES WHEN");
+  for (gsize i = 0; i < n; i++)
+    fprintf (out, "%-7s %-8s %-28s %s\n", table[i].code, finding_severity_name (table[i].severity), table[i].name,
+             table[i].summary);
+}
+
+int
+cmd_explain (const smmuctl_globals *globals, int argc, char **argv, GError **error)
+{
+  gboolean list = FALSE;
+  g_auto (GStrv) codes = NULL;
+  const GOptionEntry entries[] = {
+    { "list", 'l', 0, G_OPTION_ARG_NONE, &list, "List every finding code with its severity and when it fires", NULL },
+    { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &codes, NULL, "CODE…" },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  (void) globals;
+  g_autoptr (GOptionContext) context = g_option_context_new ("CODE… | --list");
+  g_option_context_set_summary (context, "Describe finding codes (SMU201, or a name like accel-emulated-endpoint): "
+                                         "what fails at run time, why, and how to fix it.");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!cli_parse_options (context, "explain", &argc, &argv, error))
+    return SMMUCTL_EXIT_USAGE;
+  if (list)
+    {
+      print_code_table (stdout);
+      return SMMUCTL_EXIT_OK;
+    }
+  if (codes == NULL || codes[0] == NULL)
+    {
+      g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                           "explain: no CODE given; `smmuctl explain --list` shows every code");
+      return SMMUCTL_EXIT_USAGE;
+    }
+  /* Look every code up before printing any: a typo prints nothing. */
+  g_autoptr (GPtrArray) found = g_ptr_array_new ();
+  for (char **c = codes; *c != NULL; c++)
+    {
+      const finding_code_info *info = lookup_code_or_name (*c);
+      if (info == NULL)
+        {
+          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                       "explain: unknown code '%s'; `smmuctl explain --list` shows every code", *c);
+          return SMMUCTL_EXIT_USAGE;
+        }
+      g_ptr_array_add (found, (gpointer) info);
+    }
+  for (guint i = 0; i < found->len; i++)
+    {
+      if (i > 0)
+        fputs ("\n", stdout);
+      print_explanation (stdout, g_ptr_array_index (found, i));
+    }
+  return SMMUCTL_EXIT_OK;
+}

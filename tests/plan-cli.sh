@@ -1,0 +1,152 @@
+# smmuctl plan from the command line: golden documents for every fixture host
+# x layout x format, validate(plan(x)) has no errors, the JSON matches its
+# schema, --host equals --root, --base merges, and every bad request gets one
+# clear error, its exit status and no output file.
+. "$SRCDIR/tests/lib.sh"
+
+HOSTS=tests/data/hosts
+GOLDEN=tests/data/plan
+PLANNABLE="gb200 altra kunpeng no-iommufd broken-iort broken-loop"
+
+# plan_host HOST ARGS… : plan for a fixture host with its hw_info recording
+plan_host() {
+  local host=$1; shift
+  local hw=()
+  [ -f "$HOSTS/$host/hwinfo.json" ] && hw=(--hwinfo-json "$HOSTS/$host/hwinfo.json")
+  "$SMMUCTL" plan --root "$HOSTS/$host" "${hw[@]}" "$@"
+}
+
+# expect_no_file PATH DESCRIPTION: a failed plan leaves nothing behind
+expect_no_file() {
+  if [ -e "$1" ]; then fail "$2: $1 was written"; else ok; fi
+  if ls -a "$(dirname "$1")" | grep -q '^\..*\.[A-Za-z0-9]\{6\}$'; then fail "$2: a temporary file was left"; else ok; fi
+}
+
+# ---- golden documents, validate(plan(x)), schema, byte stability ----
+ext() { case $1 in xml) echo xml ;; qemu) echo sh ;; json) echo json ;; esac; }
+for host in $PLANNABLE; do
+  for layout in per-smmu per-device; do
+    for format in xml qemu json; do
+      out="$WORK/$host-$layout.$(ext $format)"
+      expect_status 0 "$host $layout $format" -- \
+        plan_host "$host" --all-vfio --layout "$layout" --format "$format" --name "$host-vm" -o "$out"
+      golden "$out" "$GOLDEN/$host/$layout.$(ext $format)"
+      plan_host "$host" --all-vfio --layout "$layout" --format "$format" --name "$host-vm" -q >"$WORK/again" 2>&1
+      if cmp -s "$out" "$WORK/again"; then ok; else fail "$host $layout $format: not byte-stable (stdout vs -o)"; fi
+    done
+    json_schema "$WORK/$host-$layout.json" data/schemas/plan.schema.json
+    # validate(plan(x)) has no errors and no warnings, for the targets planned for too
+    expect_status 0 "validate $host $layout" -- "$SMMUCTL" validate --strict "$WORK/$host-$layout.xml"
+    expect_status 0 "validate $host $layout at the planned targets" -- \
+      "$SMMUCTL" validate --strict --target-qemu 11.1 --target-libvirt 12.5 "$WORK/$host-$layout.xml"
+    bash -n "$WORK/$host-$layout.sh" && ok || fail "$host $layout: the QEMU script is not valid sh"
+  done
+done
+
+# damaged trees: a plan or one clear refusal, never a crash
+for host in broken-dangling broken-escape broken-garbage; do
+  plan_host "$host" --all-vfio -q >"$WORK/out" 2>"$WORK/err"
+  status=$?
+  case $status in
+    0) "$SMMUCTL" validate --strict "$WORK/out" >/dev/null && ok || fail "$host: the plan does not validate" ;;
+    1) [ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -q '^smmuctl: ' "$WORK/err" && ok || fail "$host: refusal is not one error line" ;;
+    *) fail "$host: exit $status"; sed 's/^/  | /' "$WORK/err" >&2 ;;
+  esac
+done
+
+# --explain only adds comments; the summary has the UX shape
+expect_status 0 "gb200 explain" -- plan_host gb200 --all-vfio --explain --name gpu-vm --memory 64G --vcpus 32 -o "$WORK/explain.xml"
+golden "$WORK/explain.xml" "$GOLDEN/gb200/explain.xml"
+sed "s#$WORK/##g" "$WORK/err" >"$WORK/summary.txt"
+golden "$WORK/summary.txt" "$GOLDEN/gb200/summary.txt"
+expect_grep '^Planned 6 devices behind 6 host SMMUs → 6 pxb-pcie \+ 6 accelerated vSMMUs' "$WORK/err" "summary head"
+expect_grep '^  pci\.2  busNr 248 node 0  vSMMU iommu1 ← smmu3\.0x0000000016000000  0008:01:00\.0$' "$WORK/err" "summary line"
+expect_grep '^64-bit MMIO window: 4 TiB \(BARs need 2\.0 TiB\)$' "$WORK/err" "summary MMIO"
+expect_status 0 "validate explain" -- "$SMMUCTL" validate --strict "$WORK/explain.xml"
+expect_status 0 "gb200 explain qemu" -- plan_host gb200 --all-vfio --explain --format qemu -o "$WORK/explain.sh"
+golden "$WORK/explain.sh" "$GOLDEN/gb200/explain.sh"
+
+# --vendor, --device, --managed, --no-numa
+expect_status 0 "vendor" -- plan_host gb200 --vendor 10de:2941 --format json -q
+count=$(/usr/bin/python3 -c 'import json,sys; print(sum(e["planned"] for e in json.load(sys.stdin)["endpoints"]))' <"$WORK/out")
+[ "$count" = 4 ] && ok || fail "--vendor 10de:2941 planned $count devices, wanted the 4 GPUs"
+expect_status 0 "device" -- plan_host kunpeng --device 0000:81:00.1 --device 7d:00.2 --format json -q
+expect_grep '"host_bdf": "0000:7d:00.2"' "$WORK/out" "--device without a domain means segment 0"
+expect_status 0 "managed" -- plan_host gb200 --device 0000:01:00.1 --managed -q
+expect_grep "<hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\">" "$WORK/out" "--managed"
+expect_status 0 "no-numa" -- plan_host gb200 --all-vfio --no-numa -q
+expect_no_grep "<numa>|<node>" "$WORK/out" "--no-numa"
+
+# ---- --host FILE (a probe --json document) plans the same as --root ----
+"$SMMUCTL" probe --json --root "$HOSTS/gb200" --hwinfo-json "$HOSTS/gb200/hwinfo.json" >"$WORK/gb200.json"
+expect_status 0 "--host" -- "$SMMUCTL" plan --host "$WORK/gb200.json" --all-vfio --name gb200-vm -q
+if cmp -s "$WORK/out" "$WORK/gb200-per-smmu.xml"; then ok; else fail "--host FILE plans differently from --root"; fi
+expect_status 0 "--host -" -- sh -c "\"\$0\" plan --host - --all-vfio --name gb200-vm -q <'$WORK/gb200.json'" "$SMMUCTL"
+if cmp -s "$WORK/out" "$WORK/gb200-per-smmu.xml"; then ok; else fail "--host - plans differently"; fi
+
+# ---- --base: merge into an existing domain ----
+expect_status 0 "base merge" -- plan_host gb200 --vendor 10de --base "$GOLDEN/bases/gpu-numa.xml" -o "$WORK/merged.xml"
+golden "$WORK/merged.xml" "$GOLDEN/gb200/merged-gpu-numa.xml"
+expect_status 0 "validate merged" -- "$SMMUCTL" validate --strict "$WORK/merged.xml"
+expect_grep '<node>1</node>' "$WORK/merged.xml" "pxb placed on the base's NUMA cell 1"
+expect_status 0 "base from stdin" -- sh -c "\"\$0\" plan --root $HOSTS/gb200 --hwinfo-json $HOSTS/gb200/hwinfo.json --vendor 10de --base - -q <$GOLDEN/bases/gpu-numa.xml" "$SMMUCTL"
+if cmp -s "$WORK/out" "$WORK/merged.xml"; then ok; else fail "--base - differs from --base FILE"; fi
+expect_status 0 "base json" -- plan_host gb200 --vendor 10de --base "$GOLDEN/bases/gpu-numa.xml" --format json -o "$WORK/merged.json"
+json_schema "$WORK/merged.json" data/schemas/plan.schema.json
+
+# ---- bad requests: one clear error, the exit status, no output file ----
+# bad_request STATUS PATTERN DESCRIPTION -- plan arguments…
+bad_request() {
+  local want=$1 pattern=$2 what=$3; shift 4
+  rm -f "$WORK/never.xml"
+  expect_status "$want" "$what" -- "$@" -o "$WORK/never.xml"
+  expect_grep "$pattern" "$WORK/err" "$what"
+  lines=$(wc -l <"$WORK/err")
+  [ "$lines" -eq 1 ] && ok || fail "$what: $lines lines on stderr, wanted one error line"
+  expect_no_file "$WORK/never.xml" "$what"
+}
+bad_request 1 "^smmuctl: 0008:05:00\.0: not found under $HOSTS/gb200/sys/bus/pci/devices \(try: smmuctl probe --root $HOSTS/gb200\)$" \
+  "BDF not on the host" -- plan_host gb200 --device 0008:05:00.0
+bad_request 1 "0000:01:00\.1 \(mlx5_core\) is not bound to vfio-pci; bind it: echo vfio-pci > /sys/bus/pci/devices/0000:01:00\.1/driver_override.*--managed" \
+  "not bound to vfio-pci" -- plan_host gb200 --device 0000:01:00.1
+bad_request 1 "IOMMU group 5 is split: 0000:01:00\.0 is selected but 0000:01:00\.1 in the same group is bound to igb" \
+  "split group" -- plan_host split-group --all-vfio
+bad_request 1 "bus numbers exhausted: 6 devices on 6 root complexes need 1512 bus numbers" \
+  "more devices than bus numbers" -- plan_host gb200 --all-vfio --bus-headroom 250
+bad_request 1 "x86\.xml:1: not an aarch64 virt domain \(arch 'x86_64', machine 'q35'\)" \
+  "base not aarch64 virt" -- plan_host gb200 --all-vfio --base "$GOLDEN/bases/x86.xml"
+bad_request 1 "machine-iommu\.xml:13: already has a machine-wide IOMMU" \
+  "base with a conflicting IOMMU" -- plan_host gb200 --all-vfio --base "$GOLDEN/bases/machine-iommu.xml"
+bad_request 2 "malformed\.xml:4: .*\(the --base domain\)" \
+  "malformed base" -- plan_host gb200 --all-vfio --base "$GOLDEN/bases/malformed.xml"
+bad_request 1 "target libvirt 9\.0\.0 \(--target-libvirt\) cannot express this plan: it needs <iommu model='smmuv3'><driver pciBus=" \
+  "target libvirt too old" -- plan_host gb200 --all-vfio --target-libvirt 9.0
+bad_request 1 "target QEMU 10\.1\.0 \(--target-qemu\) cannot express this plan" \
+  "target QEMU too old" -- plan_host gb200 --all-vfio --target-qemu 10.1
+bad_request 2 "no such directory|not a (readable )?directory|cannot|No such" \
+  "unreadable base" -- plan_host gb200 --all-vfio --base "$WORK/missing.xml"
+bad_request 3 "$WORK/nothing" "host tree missing" -- "$SMMUCTL" plan --root "$WORK/nothing" --all-vfio
+bad_request 2 "choose the devices to pass through" "no selection" -- plan_host gb200
+bad_request 2 "--format 'yaml': use xml, qemu or json" "bad format" -- plan_host gb200 --all-vfio --format yaml
+bad_request 2 "--format qemu writes a whole VM and cannot merge into --base" \
+  "qemu and base" -- plan_host gb200 --all-vfio --format qemu --base "$GOLDEN/bases/gpu-numa.xml"
+bad_request 2 "--vendor 'nvidia'" "bad vendor" -- plan_host gb200 --vendor nvidia
+bad_request 2 "--host - and --base - cannot both read standard input" "two stdins" -- \
+  "$SMMUCTL" plan --host - --base - --all-vfio
+bad_request 2 "--device '01:00': not a PCI address" "bad BDF" -- plan_host gb200 --device 01:00
+bad_request 2 "--name, --memory and --vcpus describe a new domain" \
+  "name with base" -- plan_host gb200 --all-vfio --name x --base "$GOLDEN/bases/gpu-numa.xml"
+
+# -o to a device is a stream: /dev/null stays /dev/null (as root a rename would replace it)
+expect_status 0 "-o /dev/null" -- plan_host gb200 --all-vfio -o /dev/null
+[ -c /dev/null ] && ok || fail "-o /dev/null replaced /dev/null"
+
+# a failed plan never touches an existing output file
+echo "previous" >"$WORK/keep.xml"
+expect_status 1 "failed plan over an existing file" -- plan_host gb200 --device 0008:05:00.0 -o "$WORK/keep.xml"
+[ "$(cat "$WORK/keep.xml")" = previous ] && ok || fail "a failed plan changed the existing output file"
+# an unwritable destination is an error naming it, with nothing left behind
+expect_status 2 "output into a missing directory" -- plan_host gb200 --all-vfio -o "$WORK/no/such/dir/out.xml"
+expect_grep "no/such/dir/out\.xml: cannot create a temporary file" "$WORK/err" "unwritable output"
+
+finish

@@ -21,12 +21,14 @@ static const struct {
   plan_format format;
 } formats[] = { { "xml", FORMAT_XML }, { "qemu", FORMAT_QEMU }, { "json", FORMAT_JSON } };
 
+#define NOT_GIVEN G_MININT
+
 typedef struct {
   char *root, *host_file, *iort, *hwinfo_json, *base, *output, *format, *layout, *vendor;
   char *name, *memory, *target_qemu, *target_libvirt, *firmware, *firmware_vars, *nvram;
   char **devices;
   gboolean all_vfio, managed, explain, quiet, hwinfo, no_numa;
-  int vcpus, bus_headroom;
+  int vcpus, bus_headroom;    /* NOT_GIVEN when absent */
 } plan_args;
 
 static void
@@ -214,9 +216,9 @@ run_plan (const smmuctl_globals *globals, plan_args *a, GError **error)
   req.base_name = a->base;
   if (a->layout != NULL && !plan_layout_parse (a->layout, &req.layout))
     return usage (error, "--layout '%s': use per-smmu or per-device; see smmuctl plan --help", a->layout);
-  if (a->bus_headroom < -1 || a->bus_headroom > PLAN_BUS_MAX)
+  if (a->bus_headroom != NOT_GIVEN && (a->bus_headroom < 0 || a->bus_headroom > PLAN_BUS_MAX))
     return usage (error, "--bus-headroom: %s; see smmuctl plan --help", "give 0 to 255 free buses per root complex");
-  if (a->bus_headroom >= 0)
+  if (a->bus_headroom != NOT_GIVEN)
     req.bus_headroom = (guint) a->bus_headroom;
   if (a->vendor != NULL)
     {
@@ -226,16 +228,16 @@ run_plan (const smmuctl_globals *globals, plan_args *a, GError **error)
       if (!req.have_vendor || (parts[1] != NULL && !parse_hex16 (parts[1], &req.device_id)))
         return usage (error, "--vendor '%s': use VVVV or VVVV:DDDD in hex (e.g. 10de or 10de:2941)", a->vendor);
     }
-  if (a->base != NULL && (a->name != NULL || a->memory != NULL || a->vcpus > 0))
+  if (a->base != NULL && (a->name != NULL || a->memory != NULL || a->vcpus != NOT_GIVEN))
     return usage (error, "%s: --name, --memory and --vcpus describe a new domain; the base domain keeps its own",
                   a->base);
   if (a->name != NULL)
     req.name = a->name;
   if (a->memory != NULL && !parse_memory (a->memory, &req.memory_kib))
     return usage (error, "--memory '%s': use a size such as 64G, 4096M or 1T", a->memory);
-  if (a->vcpus < 0 || a->vcpus > 4096)
+  if (a->vcpus != NOT_GIVEN && (a->vcpus < 1 || a->vcpus > 4096))
     return usage (error, "--vcpus: %s", "give 1 to 4096");
-  if (a->vcpus > 0)
+  if (a->vcpus != NOT_GIVEN)
     req.vcpus = (guint) a->vcpus;
   if (g_strcmp0 (a->host_file, "-") == 0 && g_strcmp0 (a->base, "-") == 0)
     return usage (error, "%s", "--host - and --base - cannot both read standard input; give one as a file");
@@ -351,7 +353,7 @@ run_plan (const smmuctl_globals *globals, plan_args *a, GError **error)
 int
 cmd_plan (const smmuctl_globals *globals, int argc, char **argv, GError **error)
 {
-  plan_args a = { .bus_headroom = -1 };
+  plan_args a = { .bus_headroom = NOT_GIVEN, .vcpus = NOT_GIVEN };
   const GOptionEntry entries[] = {
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &a.root, "Plan for the host tree under DIR (sysfs, IORT) instead of this machine", "DIR" },
     { "host", 0, 0, G_OPTION_ARG_FILENAME, &a.host_file, "Plan for the host in FILE, a `smmuctl probe --json` document (- = stdin)", "FILE" },

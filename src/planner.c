@@ -401,12 +401,13 @@ planner_plan (const host_model *host, const plan_request *req, guest_domain *bas
   plan->target_qemu_source = g_strdup (req->target_qemu_source);
   plan->target_libvirt_source = g_strdup (req->target_libvirt_source);
 
-  if (!plan_check_targets (plan, req, FALSE, error))
-    return NULL;
-
+  /* What to plan comes before whether the target can run it: a missing
+   * selection is a usage error whatever QEMU is installed. */
   g_autoptr (GHashTable) peer_reasons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GPtrArray) selected = plan_select_devices (host, req, peer_reasons, error);
   if (selected == NULL)
+    return NULL;
+  if (!plan_check_targets (plan, req, FALSE, error))
     return NULL;
 
   if (owned_base != NULL)

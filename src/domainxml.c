@@ -330,6 +330,13 @@ keep_first_error (void *ctx, xmlError *error)
   guard->first_error_line = MAX (error->line, 0);
 }
 
+static void G_GNUC_PRINTF (2, 3)
+ignore_generic_error (void *context, const char *format, ...)
+{
+  (void) context;
+  (void) format;
+}
+
 /* Stop at the first entity declaration: domain XML never needs one, and
  * refusing it outright closes the door on entity-expansion attacks. */
 static void
@@ -372,7 +379,14 @@ domainxml_read_memory (const char *data, gsize len, const char *filename, GError
    * tree is only read, so small text may live inside the nodes (COMPACT). */
   int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_BIG_LINES
                 | XML_PARSE_NOBLANKS | XML_PARSE_COMPACT;
+  /* Some errors (encoding conversion) bypass the context and go to libxml2's
+   * generic handler, which prints: silence it for this parse (the handler
+   * is per thread), the SMU001 message says what went wrong. */
+  xmlGenericErrorFunc generic_handler = xmlGenericError;
+  void *generic_context = xmlGenericErrorContext;
+  xmlSetGenericErrorFunc (NULL, ignore_generic_error);
   g_autoptr (xmlDoc) doc = xmlCtxtReadMemory (ctxt, data, (int) len, filename, NULL, options);
+  xmlSetGenericErrorFunc (generic_context, generic_handler);
   g_autofree char *first_error = guard.first_error;
   if (guard.entity_declared)
     {

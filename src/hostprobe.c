@@ -5,17 +5,33 @@
 #include <string.h>
 
 #include "errors.h"
+#include "hostjson.h"
 #include "iort.h"
 
 /* An IORT is a few KiB; 1 MiB is far beyond any real one. */
 #define MAX_IORT_SIZE (1024 * 1024)
+
+/* Names in a tree are bytes anyone may have written: make them valid UTF-8
+ * without control characters before they reach a terminal or a JSON string. */
+static char *
+printable (char *text)
+{
+  if (text == NULL)
+    return NULL;
+  char *valid = g_utf8_make_valid (text, -1);
+  g_free (text);
+  for (char *p = valid; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return valid;
+}
 
 static void G_GNUC_PRINTF (2, 3)
 add_note (host_model *host, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  g_ptr_array_add (host->notes, g_strdup_vprintf (fmt, ap));
+  g_ptr_array_add (host->notes, printable (g_strdup_vprintf (fmt, ap)));
   va_end (ap);
 }
 
@@ -128,7 +144,7 @@ read_smmus (sysroot *root, host_model *host)
       /* …/platform/arm-smmu-v3.3.auto/iommu/smmu3.0x… → the platform device. */
       g_autofree char *iommu_dir = g_path_get_dirname (dir);
       g_autofree char *platform_dir = g_path_get_dirname (iommu_dir);
-      smmu->platform_device = g_path_get_basename (platform_dir);
+      smmu->platform_device = printable (g_path_get_basename (platform_dir));
       g_autofree char *numa_path = g_strconcat (platform_dir, "/numa_node", NULL);
       gint64 node;
       if (sysroot_read_int64 (root, numa_path, &node, NULL) && node >= 0 && node <= G_MAXINT)
@@ -235,7 +251,7 @@ read_link_name (sysroot *root, host_model *host, const char *dir, const char *at
   char *name = sysroot_link_basename (root, path, &error);
   if (name == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     note_error (host, error);
-  return name;
+  return printable (name);
 }
 
 static gboolean
@@ -313,7 +329,7 @@ static void
 read_link_attributes (sysroot *root, host_pci_device *dev)
 {
   g_autofree char *speed_path = g_strconcat (dev->sysfs_path, "/max_link_speed", NULL);
-  dev->link_speed = sysroot_read_text (root, speed_path, NULL);
+  dev->link_speed = printable (sysroot_read_text (root, speed_path, NULL));
   g_autofree char *width_path = g_strconcat (dev->sysfs_path, "/max_link_width", NULL);
   gint64 width;
   if (sysroot_read_int64 (root, width_path, &width, NULL) && width > 0 && width <= 32)
@@ -429,7 +445,7 @@ read_reserved_regions (sysroot *root, host_model *host, host_iommu_group *group,
           continue;
         }
       host_reserved_region region = { g_ascii_strtoull (f[0], NULL, 16), g_ascii_strtoull (f[1], NULL, 16),
-                                      g_strdup (f[2]) };
+                                      printable (g_strdup (f[2])) };
       g_array_append_val (group->reserved_regions, region);
     }
 }
@@ -452,7 +468,7 @@ read_groups (sysroot *root, host_model *host)
       g_ptr_array_add (host->groups, group);
       g_autofree char *dir = g_strconcat ("/sys/kernel/iommu_groups/", name, NULL);
       g_autofree char *type_path = g_strconcat (dir, "/type", NULL);
-      group->type = sysroot_read_text (root, type_path, NULL);
+      group->type = printable (sysroot_read_text (root, type_path, NULL));
       read_reserved_regions (root, host, group, dir);
     }
   host_model_finish (host); /* sorted groups for the lookups below */
@@ -547,7 +563,10 @@ apply_iort (host_model *host, const iort_table *iort)
       if (dev->smmu != NULL)
         continue;
       guint32 rid = (guint32) dev->bus << 8 | (guint32) dev->slot << 3 | dev->function;
-      const iort_node *smmu_node = iort_smmu_for_rid (iort, rc, rid, NULL);
+      g_autoptr (GError) loop = NULL;
+      const iort_node *smmu_node = iort_smmu_for_rid_checked (iort, rc, rid, NULL, &loop);
+      if (loop != NULL)
+        add_note (host, "%s (%s): %s; its SMMU is unknown", dev->bdf, host->iort_source, loop->message);
       host_smmu *smmu = smmu_node != NULL ? host_find_smmu_by_base (host, smmu_node->smmu_base) : NULL;
       if (smmu != NULL)
         {
@@ -564,13 +583,11 @@ read_iort (sysroot *root, host_model *host, const char *iort_file, GError **erro
   g_autoptr (GError) local = NULL;
   if (iort_file != NULL)
     {
-      g_autofree char *data = NULL;
       gsize len;
-      if (!g_file_get_contents (iort_file, &data, &len, &local))
-        {
-          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT, "--iort: %s", local->message);
-          return FALSE;
-        }
+      /* Bounded: --iort /dev/zero must be refused, not read into memory. */
+      g_autofree char *data = json_read_input (iort_file, MAX_IORT_SIZE, &len, error);
+      if (data == NULL)
+        return FALSE;
       bytes = g_bytes_new_take (g_steal_pointer (&data), len);
       host->iort_source = g_strdup (iort_file);
     }
@@ -619,7 +636,7 @@ hostprobe_read (sysroot *root, const char *iort_file, GError **error)
     }
   g_autoptr (host_model) host = host_model_new ();
   host->root = g_strdup (sysroot_prefix (root));
-  host->kernel_release = sysroot_read_text (root, "/proc/sys/kernel/osrelease", NULL);
+  host->kernel_release = printable (sysroot_read_text (root, "/proc/sys/kernel/osrelease", NULL));
   read_access (root, "/dev/iommu", &host->dev_iommu);
   read_access (root, "/dev/vfio/devices", &host->vfio_devices_dir);
   read_access (root, "/dev/vfio/vfio", &host->vfio_legacy);

@@ -151,5 +151,12 @@ main (int argc, char **argv)
   int status = verb->run (&globals, argc - i, argv + i, &error);
   if (error != NULL)
     return fail (error);
+  /* A full disk or a closed pipe must not pass for success in a script. */
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      g_set_error (&error, SMMUCTL_ERROR, SMMUCTL_ERROR_OUTPUT, "cannot write to standard output: %s",
+                   g_strerror (errno));
+      return fail (error);
+    }
   return status;
 }

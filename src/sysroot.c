@@ -30,11 +30,12 @@ sysroot_open (const char *root, GError **error)
 {
   const char *prefix = root != NULL && *root != '\0' ? root : "/";
   struct stat st;
-  if (stat (prefix, &st) != 0 || !S_ISDIR (st.st_mode))
+  int failed = stat (prefix, &st) != 0 ? errno : 0;
+  if (failed != 0 || !S_ISDIR (st.st_mode))
     {
       g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_HOST,
                    "%s: %s (--root must name a directory holding a host's sys/ tree)",
-                   prefix, errno != 0 && !S_ISREG (st.st_mode) ? g_strerror (errno) : "not a directory");
+                   prefix, failed != 0 ? g_strerror (failed) : "not a directory");
       return NULL;
     }
   sysroot *r = g_new0 (sysroot, 1);

@@ -103,6 +103,16 @@ resolve_target (const char *option, const char *given, sw_kind kind, virConnect 
   return TRUE;
 }
 
+/* A full disk behind `>` is an error, never a silent exit 0. */
+static gboolean
+stdout_written (GError **error)
+{
+  if (fflush (stdout) == 0 && !ferror (stdout))
+    return TRUE;
+  g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_OUTPUT, "cannot write to standard output");
+  return FALSE;
+}
+
 /* One document → its findings; a document that does not parse is SMU001. */
 static finding_list *
 check_document (const char *source, const char *data, gsize len, const rule_options *opts)
@@ -313,6 +323,8 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
     }
   else
     report_text_total (stdout, inputs, &text);
+  if (!stdout_written (error))
+    return SMMUCTL_EXIT_USAGE;
   return status;
 }
 
@@ -380,7 +392,7 @@ cmd_explain (const smmuctl_globals *globals, int argc, char **argv, GError **err
   if (list)
     {
       print_code_table (stdout);
-      return SMMUCTL_EXIT_OK;
+      return stdout_written (error) ? SMMUCTL_EXIT_OK : SMMUCTL_EXIT_USAGE;
     }
   if (codes == NULL || codes[0] == NULL)
     {
@@ -407,5 +419,5 @@ cmd_explain (const smmuctl_globals *globals, int argc, char **argv, GError **err
         fputs ("\n", stdout);
       print_explanation (stdout, g_ptr_array_index (found, i));
     }
-  return SMMUCTL_EXIT_OK;
+  return stdout_written (error) ? SMMUCTL_EXIT_OK : SMMUCTL_EXIT_USAGE;
 }

@@ -20,9 +20,11 @@ output_dir() {
 expect_untouched() {
   local dir=$1 what=$2
   if [ "$(cat "$dir/plan.xml")"$'\n' = "$PREVIOUS" ]; then ok; else fail "$what: the previous file changed"; fi
-  local left
-  left=$(ls -A "$dir" | grep -vx plan.xml)
-  if [ -z "$left" ]; then ok; else fail "$what: left behind in $dir: $left"; fi
+  local left=() f
+  for f in "$dir"/* "$dir"/.[!.]*; do
+    [ -e "$f" ] && [ "$f" != "$dir/plan.xml" ] && left+=("${f##*/}")
+  done
+  if [ ${#left[@]} -eq 0 ]; then ok; else fail "$what: left behind in $dir: ${left[*]}"; fi
 }
 
 # ---- the good path: -o gives what stdout gives, with the document's mode ---

@@ -156,6 +156,8 @@ expect_status 2 "no FILE" -- "$SMMUCTL" validate
 expect_grep '^smmuctl: validate: no FILE given' "$WORK/err" "one line, what to do"
 expect_status 2 "unknown option" -- "$SMMUCTL" validate --frobnicate valid-accel.xml
 expect_grep 'see smmuctl validate --help' "$WORK/err" "points at --help"
+expect_status 2 "--root: host checks are not here yet, and it says so" -- "$SMMUCTL" --root "$SRCDIR/tests/data/hosts/gb200" validate valid-accel.xml
+expect_grep 'not in this build yet' "$WORK/err" "says what is missing"
 expect_status 0 "--help" -- "$SMMUCTL" validate --help
 expect_grep 'target-libvirt' "$WORK/out" "--help lists the options"
 
@@ -215,5 +217,7 @@ expect_status 2 "explain an unknown code" -- "$SMMUCTL" explain SMU201 SMU999
 expect_grep "unknown code 'SMU999'" "$WORK/err" "names it"
 if [ ! -s "$WORK/out" ]; then ok; else fail "explain printed something before failing"; fi
 expect_status 2 "explain without a code" -- "$SMMUCTL" explain
+expect_status 2 "explain --list to a full disk" -- sh -c "\"$SMMUCTL\" explain --list >/dev/full"
+expect_grep '^smmuctl: cannot write to standard output$' "$WORK/err" "says so"
 
 finish

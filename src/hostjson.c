@@ -17,8 +17,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 static void
 indent (GString *out, guint depth)
 {
-  for (guint i = 0; i < depth; i++)
-    g_string_append (out, "  ");
+  static const char spaces[] = "                                                                ";
+  gsize want = 2 * (gsize) depth;
+  while (want > 0)
+    {
+      gsize n = MIN (want, sizeof spaces - 1);
+      g_string_append_len (out, spaces, (gssize) n);
+      want -= n;
+    }
 }
 
 /* JSON string escaping as json-c does it (quote, backslash and control
@@ -30,6 +36,16 @@ append_string (GString *out, const char *text, gsize len)
   g_string_append_c (out, '"');
   for (gsize i = 0; i < len; i++)
     {
+      /* Copy a run of characters that need no escaping in one go. */
+      gsize run = i;
+      while (run < len && (guchar) text[run] >= 0x20 && text[run] != '"' && text[run] != '\\')
+        run++;
+      if (run > i)
+        {
+          g_string_append_len (out, text + i, (gssize) (run - i));
+          i = run - 1;
+          continue;
+        }
       guchar c = (guchar) text[i];
       switch (c)
         {

@@ -1,6 +1,8 @@
 /* Text and JSON output of findings (see report.h). */
 #include "report.h"
 
+#include <string.h>
+
 #include "version.h"
 
 report_input *
@@ -88,28 +90,29 @@ report_text_input (FILE *out, const report_input *input, const report_options *o
 }
 
 void
-report_text_total (FILE *out, const GPtrArray *inputs, const report_options *opts)
+report_totals_add (report_totals *totals, const report_input *input)
 {
-  if (opts->quiet || inputs->len < 2)
-    return;
-  guint by_severity[3] = { 0, 0, 0 }, unreadable = 0;
-  for (guint i = 0; i < inputs->len; i++)
+  totals->inputs++;
+  if (input->findings == NULL)
     {
-      const report_input *input = g_ptr_array_index (inputs, i);
-      if (input->findings == NULL)
-        {
-          unreadable++;
-          continue;
-        }
-      for (int s = SEVERITY_INFO; s <= SEVERITY_ERROR; s++)
-        by_severity[s] += finding_list_count (input->findings, (finding_severity) s);
+      totals->unreadable++;
+      return;
     }
+  for (int s = SEVERITY_INFO; s <= SEVERITY_ERROR; s++)
+    totals->counts[s] += finding_list_count (input->findings, (finding_severity) s);
+}
+
+void
+report_text_total (FILE *out, const report_totals *totals, const report_options *opts)
+{
+  if (opts->quiet || totals->inputs < 2)
+    return;
   g_autoptr (GString) counts = g_string_new (NULL);
-  append_count (counts, by_severity[SEVERITY_ERROR], "error", "errors");
-  append_count (counts, by_severity[SEVERITY_WARNING], "warning", "warnings");
-  append_count (counts, by_severity[SEVERITY_INFO], "info", "info");
-  append_count (counts, unreadable, "unreadable", "unreadable");
-  fprintf (out, "%u inputs: %s\n", inputs->len, counts->len ? counts->str : "no findings");
+  append_count (counts, totals->counts[SEVERITY_ERROR], "error", "errors");
+  append_count (counts, totals->counts[SEVERITY_WARNING], "warning", "warnings");
+  append_count (counts, totals->counts[SEVERITY_INFO], "info", "info");
+  append_count (counts, totals->unreadable, "unreadable", "unreadable");
+  fprintf (out, "%u inputs: %s\n", totals->inputs, counts->len ? counts->str : "no findings");
 }
 
 /* ---- JSON ---- */
@@ -155,11 +158,11 @@ counts_json (guint errors, guint warnings, guint info)
 }
 
 static json_object *
-input_json (const report_input *input, guint totals[3])
+input_json (const report_input *input)
 {
   json_object *o = json_object_new_object ();
   json_object *findings = json_object_new_array ();
-  guint counts[3] = { 0, 0, 0 };
+  guint counts[SEVERITY_ERROR + 1] = { 0, 0, 0 };
   json_object_object_add (o, "source", json_object_new_string (input->source));
   json_object_object_add (o, "readable", json_object_new_boolean (input->findings != NULL));
   json_object_object_add (o, "error", string_or_null (input->unreadable));
@@ -171,40 +174,60 @@ input_json (const report_input *input, guint totals[3])
       counts[f->severity]++;
       json_object_array_add (findings, finding_json (f));
     }
-  for (int s = 0; s < 3; s++)
-    totals[s] += counts[s];
   json_object_object_add (o, "counts", counts_json (counts[SEVERITY_ERROR], counts[SEVERITY_WARNING],
                                                     counts[SEVERITY_INFO]));
   json_object_object_add (o, "findings", findings);
   return o;
 }
 
-json_object *
-report_json (const GPtrArray *inputs, const report_targets *targets, gboolean strict, int exit_status)
+/* Pieces are printed by json-c, pretty, and indented to where they sit in
+ * the hand-written frame (JSON strings hold no raw newline to trip over). */
+static void
+print_json (FILE *out, json_object *value, const char *indent)
 {
-  json_object *doc = json_object_new_object ();
-  json_object *targets_json = json_object_new_object ();
-  json_object *inputs_json = json_object_new_array ();
-  json_object *summary = json_object_new_object ();
-  guint totals[3] = { 0, 0, 0 }, unreadable = 0;
+  int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+  const char *text = json_object_to_json_string_ext (value, flags);
+  for (const char *newline; (newline = strchr (text, '\n')) != NULL; text = newline + 1)
+    {
+      fwrite (text, 1, (size_t) (newline - text + 1), out);
+      fputs (indent, out);
+    }
+  fputs (text, out);
+  json_object_put (value);
+}
 
-  json_object_object_add (doc, "smmuctl_version", json_object_new_string (SMMUCTL_VERSION));
+void
+report_json_begin (FILE *out, const report_targets *targets)
+{
+  json_object *targets_json = json_object_new_object ();
   json_object_object_add (targets_json, "qemu", version_or_null (targets->have_qemu, targets->qemu));
   json_object_object_add (targets_json, "libvirt", version_or_null (targets->have_libvirt, targets->libvirt));
-  json_object_object_add (doc, "targets", targets_json);
-  for (guint i = 0; i < inputs->len; i++)
-    {
-      const report_input *input = g_ptr_array_index (inputs, i);
-      unreadable += input->findings == NULL;
-      json_object_array_add (inputs_json, input_json (input, totals));
-    }
-  json_object_object_add (doc, "inputs", inputs_json);
-  json_object_object_add (summary, "inputs", json_object_new_int ((int) inputs->len));
-  json_object_object_add (summary, "unreadable", json_object_new_int ((int) unreadable));
-  json_object_object_add (summary, "counts", counts_json (totals[SEVERITY_ERROR], totals[SEVERITY_WARNING],
-                                                         totals[SEVERITY_INFO]));
+  fputs ("{\n  \"smmuctl_version\": ", out);
+  print_json (out, json_object_new_string (SMMUCTL_VERSION), "  ");
+  fputs (",\n  \"targets\": ", out);
+  print_json (out, targets_json, "  ");
+  fputs (",\n  \"inputs\": [", out);
+}
+
+void
+report_json_input (FILE *out, const report_input *input, gboolean first)
+{
+  fputs (first ? "\n    " : ",\n    ", out);
+  print_json (out, input_json (input), "    ");
+}
+
+void
+report_json_end (FILE *out, const report_totals *totals, gboolean strict, int exit_status)
+{
+  json_object *summary = json_object_new_object ();
+  json_object_object_add (summary, "inputs", json_object_new_int ((int) totals->inputs));
+  json_object_object_add (summary, "unreadable", json_object_new_int ((int) totals->unreadable));
+  json_object_object_add (summary, "counts", counts_json (totals->counts[SEVERITY_ERROR],
+                                                         totals->counts[SEVERITY_WARNING],
+                                                         totals->counts[SEVERITY_INFO]));
   json_object_object_add (summary, "strict", json_object_new_boolean (strict));
   json_object_object_add (summary, "exit_status", json_object_new_int (exit_status));
-  json_object_object_add (doc, "summary", summary);
-  return doc;
+  fputs (totals->inputs > 0 ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", out);
+  print_json (out, summary, "  ");
+  fputs ("\n}\n", out);
 }

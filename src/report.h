@@ -23,17 +23,28 @@ report_input *report_input_new (const char *source, finding_list *findings, cons
 void report_input_free (report_input *input);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (report_input, report_input_free)
 
+/* What a run found, summed over its inputs. */
+typedef struct {
+  guint inputs, unreadable;
+  guint counts[SEVERITY_ERROR + 1]; /* by finding_severity */
+} report_totals;
+
+void report_totals_add (report_totals *totals, const report_input *input);
+
 /* FILE:LINE: severity: CODE name: message, an indented hint, then
  * "FILE: 1 error, 2 warnings" (or "FILE: no findings"). */
 void report_text_input (FILE *out, const report_input *input, const report_options *opts);
 /* "3 inputs: 2 errors, 1 warning, 1 unreadable" after several inputs. */
-void report_text_total (FILE *out, const GPtrArray *inputs, const report_options *opts);
+void report_text_total (FILE *out, const report_totals *totals, const report_options *opts);
 
 typedef struct {
   gboolean have_qemu, have_libvirt;
   sw_version qemu, libvirt;
 } report_targets;
 
-/* The whole run as one document. */
-json_object *report_json (const GPtrArray *inputs, const report_targets *targets, gboolean strict,
-                          int exit_status);
+/* The one JSON document of a run, written as it goes so that thousands of
+ * inputs never sit in memory as one tree: begin, each input (one per line),
+ * end with the summary. */
+void report_json_begin (FILE *out, const report_targets *targets);
+void report_json_input (FILE *out, const report_input *input, gboolean first);
+void report_json_end (FILE *out, const report_totals *totals, gboolean strict, int exit_status);

@@ -107,19 +107,27 @@ check_machine (const rule_context *ctx)
 
 /* ---- SMU003 ---- */
 
-static const char *const upstream_driver_attrs[] = { "pciBus", "accel", "ats", "ril", "ssidsize", "oas", "cmdqv" };
+/* libvirt's smmuv3 <driver> attributes and the property each one sets. */
+static const struct {
+  const char *name;
+  int prop; /* vsmmu_prop_id, -1 for pciBus */
+} upstream_driver_attrs[] = {
+  { "pciBus", -1 }, { "accel", VSMMU_PROP_ACCEL }, { "ats", VSMMU_PROP_ATS }, { "ril", VSMMU_PROP_RIL },
+  { "ssidsize", VSMMU_PROP_SSIDSIZE }, { "oas", VSMMU_PROP_OAS }, { "cmdqv", VSMMU_PROP_CMDQV },
+};
 
-/* The upstream attribute a misspelling most likely meant, or NULL. */
-static const char *
+/* The upstream attribute a misspelling most likely meant: the same letters
+ * in another case, or one letter added, dropped or changed ("ssidsze",
+ * "acel"); -1 when none. */
+static int
 nearest_driver_attr (const char *name)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (upstream_driver_attrs); i++)
-    if (g_ascii_strcasecmp (name, upstream_driver_attrs[i]) == 0)
-      return upstream_driver_attrs[i];
-  /* One letter added, dropped or changed ("ssidsze", "acel"). */
+    if (g_ascii_strcasecmp (name, upstream_driver_attrs[i].name) == 0)
+      return (int) i;
   for (gsize i = 0; i < G_N_ELEMENTS (upstream_driver_attrs); i++)
     {
-      const char *u = upstream_driver_attrs[i];
+      const char *u = upstream_driver_attrs[i].name;
       gsize ln = strlen (name), lu = strlen (u), p = 0;
       while (p < ln && p < lu && g_ascii_tolower (name[p]) == g_ascii_tolower (u[p]))
         p++;
@@ -127,9 +135,9 @@ nearest_driver_attr (const char *name)
       while (sn > p && su > p && g_ascii_tolower (name[sn - 1]) == g_ascii_tolower (u[su - 1]))
         sn--, su--;
       if (sn - p <= 1 && su - p <= 1)
-        return u;
+        return (int) i;
     }
-  return NULL;
+  return -1;
 }
 
 static void
@@ -169,26 +177,23 @@ check_spellings (const rule_context *ctx, const guest_iommu *iommu)
   for (guint i = 0; i < iommu->unknown_attrs->len; i++)
     {
       const char *name = g_ptr_array_index (iommu->unknown_attrs, i);
-      const char *near = nearest_driver_attr (name);
-      g_autofree char *hint = near != NULL ? g_strdup_printf ("did you mean '%s'?", near)
-                                           : g_strdup ("libvirt's smmuv3 <driver> attributes are pciBus, "
-                                                       "accel, ats, ril, ssidsize and oas");
-      gboolean repeated = near != NULL && strcmp (near, "pciBus") != 0;
-      for (int p = 0; p < VSMMU_N_PROPS && repeated; p++)
-        if (iommu->props[p].spelling != NULL && g_ascii_strcasecmp (iommu->props[p].spelling, near) == 0
-            && strcmp (iommu->props[p].spelling, name) != 0)
-          {
-            finding_add (ctx->out, "SMU003", SEVERITY_WARNING, line, iommu->path,
-                         "keep one of them, spelled the upstream way",
-                         "'%s' repeats '%s' on this <driver>; libvirt keeps only its own spelling",
-                         name, iommu->props[p].spelling);
-            repeated = FALSE;
-            name = NULL;
-          }
-      if (name != NULL)
-        finding_add (ctx->out, "SMU003", SEVERITY_WARNING, line, iommu->path, hint,
-                     "<driver> attribute '%s' is unknown to libvirt for smmuv3: it is dropped at define time",
-                     name);
+      int near = nearest_driver_attr (name);
+      int prop = near >= 0 ? upstream_driver_attrs[near].prop : -1;
+      /* The reader keeps a second spelling of a property it already has here. */
+      if (prop >= 0 && iommu->props[prop].state != PROP_ABSENT)
+        finding_add (ctx->out, "SMU003", SEVERITY_WARNING, line, iommu->path,
+                     "keep one of them, spelled the upstream way",
+                     "'%s' repeats '%s' on this <driver>; libvirt keeps only its own spelling", name,
+                     iommu->props[prop].spelling);
+      else
+        {
+          g_autofree char *hint = near >= 0 ? g_strdup_printf ("did you mean '%s'?", upstream_driver_attrs[near].name)
+                                            : g_strdup ("libvirt's smmuv3 <driver> attributes are pciBus, "
+                                                        "accel, ats, ril, ssidsize and oas");
+          finding_add (ctx->out, "SMU003", SEVERITY_WARNING, line, iommu->path, hint,
+                       "<driver> attribute '%s' is unknown to libvirt for smmuv3: it is dropped at define time",
+                       name);
+        }
     }
 }
 

@@ -54,6 +54,12 @@ check_below (const rule_context *ctx, const guest_iommu *iommu, int rc)
       const guest_endpoint *ep = g_ptr_array_index (ctx->dom->endpoints, i);
       if (rules_root_complex (ctx, ep->bus) != rc)
         continue;
+      if (ep->kind == GUEST_EP_HOSTDEV)
+        {
+          hostdevs++;
+          if (ep->iommufd == TRI_YES)
+            continue; /* what accelerated SMMUv3 wants: nothing to say */
+        }
       g_autofree char *what = rules_describe_endpoint (ep);
       g_autofree char *note = NULL;
       const char *placement = rules_placement_note (ep, &note);
@@ -66,9 +72,6 @@ check_below (const rule_context *ctx, const guest_iommu *iommu, int rc)
                        what, where, iommu->id, iommu->line, placement);
           continue;
         }
-      hostdevs++;
-      if (ep->iommufd == TRI_YES)
-        continue;
       g_autofree char *since_hostdev = sw_version_to_string (feature_lookup (FEAT_LIBVIRT_HOSTDEV_IOMMUFD)->since);
       g_autofree char *since_domain = sw_version_to_string (feature_lookup (FEAT_LIBVIRT_DOMAIN_IOMMUFD)->since);
       g_autofree char *hint = g_strdup_printf ("add <driver iommufd='yes'/> to the hostdev at line %d (libvirt %s+), "

@@ -20,7 +20,6 @@
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, virConnectClose)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 
 typedef struct {
   gboolean json, strict, quiet;
@@ -211,22 +210,14 @@ check_libvirt_domain (virConnect *conn, const char *uri, const char *name, const
 }
 
 static int
-exit_status_of (const GPtrArray *inputs, gboolean strict, gboolean via_libvirt)
+exit_status_of (const report_totals *totals, gboolean strict, gboolean via_libvirt)
 {
-  gboolean unreadable = FALSE, failed = FALSE;
-  for (guint i = 0; i < inputs->len; i++)
-    {
-      const report_input *input = g_ptr_array_index (inputs, i);
-      if (input->findings == NULL)
-        unreadable = TRUE;
-      else if (finding_list_count (input->findings, SEVERITY_ERROR) > 0
-               || (strict && finding_list_count (input->findings, SEVERITY_WARNING) > 0))
-        failed = TRUE;
-    }
   /* What could not be checked outranks what was found. */
-  if (unreadable)
+  if (totals->unreadable > 0)
     return via_libvirt ? SMMUCTL_EXIT_HOST : SMMUCTL_EXIT_USAGE;
-  return failed ? SMMUCTL_EXIT_FINDINGS : SMMUCTL_EXIT_OK;
+  if (totals->counts[SEVERITY_ERROR] > 0 || (strict && totals->counts[SEVERITY_WARNING] > 0))
+    return SMMUCTL_EXIT_FINDINGS;
+  return SMMUCTL_EXIT_OK;
 }
 
 int
@@ -304,25 +295,28 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
       g_ptr_array_add (inputs, check_libvirt_domain (conn, a.connect_uri, *in, &opts));
   else
     check_files (a.inputs, &opts, inputs);
+  report_totals totals = { 0 };
+  for (guint i = 0; i < inputs->len; i++)
+    report_totals_add (&totals, g_ptr_array_index (inputs, i));
+  int status = exit_status_of (&totals, a.strict, conn != NULL);
+  report_targets targets = { opts.have_target_qemu, opts.have_target_libvirt, opts.target_qemu,
+                             opts.target_libvirt };
+  if (a.json)
+    report_json_begin (stdout, &targets);
   for (guint i = 0; i < inputs->len; i++)
     {
       const report_input *input = g_ptr_array_index (inputs, i);
       if (input->unreadable != NULL)
         fprintf (stderr, "smmuctl: %s\n", input->unreadable);
-      if (!a.json)
+      if (a.json)
+        report_json_input (stdout, input, i == 0);
+      else
         report_text_input (stdout, input, &text);
     }
-  int status = exit_status_of (inputs, a.strict, conn != NULL);
   if (a.json)
-    {
-      report_targets targets = { opts.have_target_qemu, opts.have_target_libvirt, opts.target_qemu,
-                                 opts.target_libvirt };
-      g_autoptr (json_object) doc = report_json (inputs, &targets, a.strict, status);
-      int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
-      puts (json_object_to_json_string_ext (doc, flags));
-    }
+    report_json_end (stdout, &totals, a.strict, status);
   else
-    report_text_total (stdout, inputs, &text);
+    report_text_total (stdout, &totals, &text);
   if (!stdout_written (error))
     return SMMUCTL_EXIT_USAGE;
   return status;

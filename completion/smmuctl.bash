@@ -21,8 +21,8 @@ _smmuctl_flags_plan='-h --help --hwinfo --all-vfio --managed --no-numa --explain
 _smmuctl_valued_plan='--root --host --iort --hwinfo-json -d --device --vendor --base --name --memory
   --vcpus --layout --bus-headroom --target-qemu --target-libvirt --format -o --output --firmware
   --firmware-vars --nvram'
-_smmuctl_flags_validate='-h --help --json --strict -q --quiet'
-_smmuctl_valued_validate='-c --connect --target-qemu --target-libvirt'
+_smmuctl_flags_validate='-h --help --json --strict -q --quiet --live'
+_smmuctl_valued_validate='-c --connect --target-qemu --target-libvirt --host --root --iort --hwinfo-json'
 _smmuctl_flags_explain='-h --help -l --list'
 _smmuctl_valued_explain=''
 

@@ -72,6 +72,10 @@ sed 's|<address type="pci" domain="0x0000" bus="0x02" slot="0x00" function="0x0"
 run diff "$WORKDIR/gpu-vm.xml" "$WORKDIR/broken-mixed.xml" || true
 expect_exit 1 "$SMMUCTL" validate "$WORKDIR/broken-mixed.xml"
 
+say "Only the host knows the GPUs are behind different SMMUs: validate against it"
+# --host reads the probe document; SMU301 names each device and its host SMMU.
+expect_exit 1 "$SMMUCTL" validate --host "$WORKDIR/host.json" "$WORKDIR/broken-mixed.xml"
+
 say "Read the findings as a script would: --json, one document, stable codes"
 echo "\$ $SMMUCTL validate --json $WORKDIR/broken-virtio.xml $WORKDIR/broken-mixed.xml > $WORKDIR/findings.json"
 "$SMMUCTL" validate --json "$WORKDIR/broken-virtio.xml" "$WORKDIR/broken-mixed.xml" >"$WORKDIR/findings.json" || true

@@ -447,7 +447,7 @@ check_pxb_numa (const rule_context *ctx)
 void
 rules_check_domain (const guest_domain *dom, const rule_options *opts, finding_list *out)
 {
-  static const rule_options no_targets = { FALSE, FALSE, { 0, 0, 0 }, { 0, 0, 0 } };
+  static const rule_options no_targets = { 0 };
   rule_context ctx = { .dom = dom, .opts = opts != NULL ? opts : &no_targets, .out = out };
   for (guint i = 0; i < dom->buses->len; i++)
     {

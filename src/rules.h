@@ -9,6 +9,7 @@
 typedef struct {
   gboolean have_target_qemu, have_target_libvirt;
   sw_version target_qemu, target_libvirt;
+  const host_model *host; /* the host the domain will run on, NULL when not given */
 } rule_options;
 
 /* Every host-independent code: SMU0xx, SMU1xx, SMU2xx, SMU4xx, SMU501. */

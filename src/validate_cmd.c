@@ -12,6 +12,7 @@
 #include "domainxml.h"
 #include "errors.h"
 #include "findings.h"
+#include "hostload.h"
 #include "hostmodel.h"
 #include "report.h"
 #include "rules.h"
@@ -22,14 +23,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, virConnectClose)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)
 
 typedef struct {
-  gboolean json, strict, quiet;
+  gboolean json, strict, quiet, live;
   char *connect_uri, *target_qemu, *target_libvirt;
+  char *host_file, *root, *iort, *hwinfo_json;
   char **inputs;
 } validate_args;
 
 static void
 validate_args_clear (validate_args *a)
 {
+  g_free (a->host_file);
+  g_free (a->root);
+  g_free (a->iort);
+  g_free (a->hwinfo_json);
   g_free (a->connect_uri);
   g_free (a->target_qemu);
   g_free (a->target_libvirt);
@@ -128,6 +134,8 @@ check_document (const char *source, const char *data, gsize len, const rule_opti
     }
   finding_list_set_domain (list, dom->name);
   rules_check_domain (dom, opts, list);
+  if (opts->host != NULL)
+    rules_check_host (dom, opts->host, opts, list);
   return list;
 }
 
@@ -234,6 +242,13 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
       "Check against this QEMU release (SMU501), or 'installed'", "VERSION" },
     { "target-libvirt", 0, 0, G_OPTION_ARG_STRING, &a.target_libvirt,
       "Check against this libvirt release (SMU501), or 'installed'", "VERSION" },
+    { "host", 0, 0, G_OPTION_ARG_FILENAME, &a.host_file,
+      "Also check against the host recorded in FILE (probe --json; SMU3xx)", "FILE" },
+    { "root", 0, 0, G_OPTION_ARG_FILENAME, &a.root, "Also check against the host tree under DIR (SMU3xx)", "DIR" },
+    { "live", 0, 0, G_OPTION_ARG_NONE, &a.live, "Also check against this machine (SMU3xx)", NULL },
+    { "iort", 0, 0, G_OPTION_ARG_FILENAME, &a.iort, "With --root/--live: read the IORT from FILE", "FILE" },
+    { "hwinfo-json", 0, 0, G_OPTION_ARG_FILENAME, &a.hwinfo_json,
+      "With a host: recorded SMMU ID registers from FILE", "FILE" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.inputs, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
@@ -244,18 +259,22 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
                                 "describes each code.");
   g_option_context_set_description (context,
                                     "Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found, "
-                                    "2 usage error or an unreadable FILE,\n3 libvirt not reachable or a DOMAIN not "
+                                    "2 usage error or an unreadable FILE,\n3 libvirt or the host not reachable, or a DOMAIN not "
                                     "found. Every input is checked even when one fails.");
   g_option_context_add_main_entries (context, entries, NULL);
   if (!cli_parse_options (context, "validate", &argc, &argv, error))
     return SMMUCTL_EXIT_USAGE;
-  if (globals->root != NULL)
+  const char *root = a.root != NULL ? a.root : globals->root;
+  if ((a.host_file != NULL) + (root != NULL) + a.live > 1)
     {
-      /* The host-aware rules (SMU3xx) are not wired to validate yet: say so
-       * rather than check the XML alone as if the host had been read. */
-      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_NOT_IMPLEMENTED,
-                   "validate: checking against a host (--root, SMU3xx) is not in this build yet; "
-                   "run `smmuctl validate FILE…` without --root for the XML checks");
+      g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                           "validate: --host, --root and --live each name the host; give one");
+      return SMMUCTL_EXIT_USAGE;
+    }
+  if ((a.iort != NULL || a.hwinfo_json != NULL) && a.host_file == NULL && root == NULL && !a.live)
+    {
+      g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                           "validate: --iort and --hwinfo-json need a host (--host, --root or --live)");
       return SMMUCTL_EXIT_USAGE;
     }
   if (a.inputs == NULL || a.inputs[0] == NULL)
@@ -281,7 +300,16 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
           return SMMUCTL_EXIT_HOST;
         }
     }
-  rule_options opts = { 0 };
+  g_autoptr (host_model) host = NULL;
+  if (a.host_file != NULL || root != NULL || a.live)
+    {
+      host_load_options load = { .root = root, .host_file = a.host_file, .iort_file = a.iort,
+                                 .hwinfo_json = a.hwinfo_json };
+      host = host_load (&load, error);
+      if (host == NULL)
+        return SMMUCTL_EXIT_HOST;
+    }
+  rule_options opts = { .host = host };
   if (!resolve_target ("--target-qemu", a.target_qemu, SW_QEMU, conn, &opts.have_target_qemu, &opts.target_qemu,
                        error)
       || !resolve_target ("--target-libvirt", a.target_libvirt, SW_LIBVIRT, conn, &opts.have_target_libvirt,

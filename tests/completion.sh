@@ -60,7 +60,7 @@ expect_reply "plan --format values" xml qemu json
 complete_line plan --layout per-
 expect_reply "plan --layout values" per-smmu per-device
 complete_line validate --
-expect_reply "validate options" --help --json --strict --quiet --connect --target-qemu --target-libvirt
+expect_reply "validate options" --help --json --strict --quiet --live --connect --target-qemu --target-libvirt --host --root --iort --hwinfo-json
 
 # BDFs from the tree named by --root, in every spelling.
 complete_line plan --root tests/data/hosts/gb200 --device 0008:0

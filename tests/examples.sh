@@ -25,6 +25,7 @@ expect_grep 'nesting yes \(S1\+S2, CANWBS\)' "$WORK/walk.out" "probe shows nesti
 expect_grep '2 pxb-pcie \+ 2 accelerated vSMMUs' "$WORK/walk.out" "plan: one vSMMU per host SMMU"
 expect_grep 'broken-virtio\.xml:[0-9]+: error: SMU201 accel-emulated-endpoint' "$WORK/walk.out" "virtio NIC below the vSMMU is SMU201"
 expect_grep 'broken-mixed\.xml:[0-9]+: error: SMU203 accel-no-coldplug-vfio' "$WORK/walk.out" "moved GPU leaves a vSMMU empty"
+expect_grep 'broken-mixed\.xml:[0-9]+: error: SMU301 host-smmu-mixed: .*0008:01:00.0 → smmu3\.0x0000000016000000, 0009:01:00.0 → smmu3\.0x0000000016800000' "$WORK/walk.out" "--host names both host SMMUs"
 expect_grep 'broken-virtio\.xml:[0-9]+: SMU201 accel-emulated-endpoint$' "$WORK/walk.out" "jq reads the findings"
 expect_grep '^SMU201 accel-emulated-endpoint \(error\)$' "$WORK/walk.out" "explain SMU201"
 expect_grep '^SMU203 accel-no-coldplug-vfio \(error\)$' "$WORK/walk.out" "explain by name"

@@ -380,7 +380,7 @@ test_targets (void)
         }
     }
   g_assert_true (saw_pcibus);
-  rule_options newest = { TRUE, TRUE, sw_newest_known (SW_QEMU), sw_newest_known (SW_LIBVIRT) };
+  rule_options newest = { TRUE, TRUE, sw_newest_known (SW_QEMU), sw_newest_known (SW_LIBVIRT), NULL };
   g_autoptr (finding_list) b = check_with (base_xml, &newest);
   g_assert_cmpuint (count (b, "SMU501"), ==, 0);
   g_autoptr (finding_list) c = check (base_xml); /* no target: not checked */

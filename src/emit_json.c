@@ -72,7 +72,7 @@ mmio_json (const guest_plan *plan)
   json_object *o = json_object_new_object ();
   json_object_object_add (o, "bar64_total", json_object_new_int64 ((gint64) plan->bar64_total));
   json_object_object_add (o, "window", json_object_new_int64 ((gint64) MAX (plan->domain->mmio64_size,
-                                                                             PLAN_MMIO64_DEFAULT)));
+                                                                             GUEST_DEFAULT_MMIO64_SIZE)));
   g_autofree char *size = plan->mmio64_raised ? emit_qemu_size (plan->domain->mmio64_size) : NULL;
   json_object_object_add (o, "highmem_mmio_size", string_or_null (size));
   return o;

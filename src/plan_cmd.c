@@ -167,8 +167,8 @@ print_summary (const guest_plan *plan, plan_format format, const char *output)
         }
       fputc ('\n', stderr);
     }
-  g_autofree char *need = plan_format_size (plan->bar64_total);
-  g_autofree char *window = plan_format_size (MAX (dom->mmio64_size, PLAN_MMIO64_DEFAULT));
+  g_autofree char *need = units_format_size (plan->bar64_total);
+  g_autofree char *window = units_format_size (MAX (dom->mmio64_size, GUEST_DEFAULT_MMIO64_SIZE));
   fprintf (stderr, "64-bit MMIO window: %s%s (BARs need %s)\n", window, plan->mmio64_raised ? "" : ", the default",
            need);
   for (guint i = 0; i < plan->warnings->len; i++)

@@ -331,15 +331,15 @@ add_mmio_window (guest_plan *plan)
   for (guint i = 0; i < plan->devices->len; i++)
     plan->bar64_total += ((const host_pci_device *) g_ptr_array_index (plan->devices, i))->bar64_total;
   guint64 window = plan_mmio64_window (plan->bar64_total);
-  g_autofree char *need = plan_format_size (plan->bar64_total);
-  g_autofree char *have = plan_format_size (window);
+  g_autofree char *need = units_format_size (plan->bar64_total);
+  g_autofree char *have = units_format_size (window);
   if (dom->mmio64_size >= window)
     {
-      g_autofree char *base = plan_format_size (dom->mmio64_size);
+      g_autofree char *base = units_format_size (dom->mmio64_size);
       g_ptr_array_add (plan->why, g_strdup_printf ("64-bit MMIO window: the base domain's %s already holds the "
                                                    "%s of 64-bit BARs", base, need));
     }
-  else if (window > PLAN_MMIO64_DEFAULT)
+  else if (window > GUEST_DEFAULT_MMIO64_SIZE)
     {
       dom->mmio64_size = window;
       plan->mmio64_raised = TRUE;

@@ -3,6 +3,7 @@
  * forced.  SPEC §5 rules 1–8.  It never prints and never writes files: the
  * emitters (emit.h) turn the plan into XML, a QEMU script or JSON. */
 #pragma once
+#include "units.h"
 #include "hostmodel.h"
 #include "topology.h"
 #include "versions.h"
@@ -94,10 +95,8 @@ guest_plan *planner_plan (const host_model *host, const plan_request *req, guest
                           GError **error);
 
 /* A size for people, in ASCII and binary units: "4 TiB", "2.1 MiB", "512 B". */
-char *plan_format_size (guint64 bytes);
 
 /* QEMU's default 64-bit PCI MMIO window on virt (highmem-mmio-size). */
-#define PLAN_MMIO64_DEFAULT (G_GUINT64_CONSTANT (512) << 30)
 /* The window for this much 64-bit BAR space: the next power of two at or
  * above bars plus a quarter (bridge windows align each device's BARs), and
  * never below the machine default. */

@@ -9,6 +9,7 @@
 #include "hostload.h"
 #include "hwinfo.h"
 #include "idr.h"
+#include "units.h"
 
 typedef struct {
   gboolean color;
@@ -25,7 +26,7 @@ status_color (check_status status)
 static char *
 format_size (guint64 bytes)
 {
-  return bytes == 0 ? g_strdup ("-") : g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+  return bytes == 0 ? g_strdup ("-") : units_format_size (bytes);
 }
 
 /* "nesting yes (S1+S2, CANWBS)  ATS yes  SSID 20  OAS 48  RIL yes" */

@@ -5,6 +5,7 @@
 #include "rules.h"
 
 #include "idr.h"
+#include "units.h"
 
 static char *
 hostdev_path (guint index)
@@ -325,12 +326,12 @@ check_mmio (const guest_domain *dom, const host_model *host, finding_list *out)
   guint64 window = dom->mmio64_size > 0 ? dom->mmio64_size : GUEST_DEFAULT_MMIO64_SIZE;
   if (need <= window)
     return;
-  g_autofree char *need_text = g_format_size_full (need, G_FORMAT_SIZE_IEC_UNITS);
-  g_autofree char *window_text = g_format_size_full (window, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *need_text = units_format_size (need);
+  g_autofree char *window_text = units_format_size (window);
   guint64 fit = 1;
   while (fit < need && fit < (G_MAXUINT64 >> 1))
     fit <<= 1;
-  g_autofree char *fit_text = g_format_size_full (fit, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree char *fit_text = units_format_size (fit);
   g_autofree char *hint = g_strdup_printf ("raise the window to at least %s: <qemu:commandline><qemu:arg "
                                            "value='-machine'/><qemu:arg value='highmem-mmio-size=%" G_GUINT64_FORMAT
                                            "'/></qemu:commandline>", fit_text, fit);

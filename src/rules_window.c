@@ -1,26 +1,12 @@
 /* SMU401-403: the bus-number ranges of the root complexes and the 64-bit
  * MMIO window the passthrough BARs must fit in. */
 #include "rules_internal.h"
+#include "units.h"
 
 typedef struct {
   const guest_bus *rc;
   int first, last;
 } bus_range;
-
-/* "512 GiB", "1.5 TiB": ASCII only (g_format_size puts a no-break space
- * in, which greps and scripts trip over). */
-static char *
-size_text (guint64 bytes)
-{
-  static const char *const units[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-  guint u = 0;
-  while (u + 1 < G_N_ELEMENTS (units) && bytes >= (G_GUINT64_CONSTANT (1) << (10 * (u + 1))))
-    u++;
-  guint64 unit = G_GUINT64_CONSTANT (1) << (10 * u);
-  if (bytes % unit == 0)
-    return g_strdup_printf ("%" G_GUINT64_FORMAT " %s", bytes / unit, units[u]);
-  return g_strdup_printf ("%.1f %s", (double) bytes / (double) unit, units[u]);
-}
 
 /* The highest busNr (conventionally counting down from 254) at which a pxb
  * needing `span` buses overlaps none of the other ranges; -1 when none fits. */
@@ -93,7 +79,7 @@ check_mmio_window (const rule_context *ctx)
 {
   const guest_domain *dom = ctx->dom;
   guint64 size = dom->mmio64_size;
-  g_autofree char *default_text = size_text (GUEST_DEFAULT_MMIO64_SIZE);
+  g_autofree char *default_text = units_format_size (GUEST_DEFAULT_MMIO64_SIZE);
   if (dom->mmio64_line != 0)
     {
       g_autofree char *hint = g_strdup_printf ("use a power of two of at least %s, e.g. highmem-mmio-size=2T",
@@ -104,7 +90,7 @@ check_mmio_window (const rule_context *ctx)
                        "highmem-mmio-size is not a size QEMU understands (a number with K, M, G, T, P or E)");
           return;
         }
-      g_autofree char *declared = size_text (size);
+      g_autofree char *declared = units_format_size (size);
       if ((size & (size - 1)) != 0)
         {
           finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, "/domain/qemu:commandline", hint,
@@ -126,7 +112,7 @@ check_mmio_window (const rule_context *ctx)
   /* With a host the real BAR sizes are checked (rules_host.c). */
   if (hostdevs == 0 || ctx->opts->host != NULL)
     return;
-  g_autofree char *declared = size_text (size);
+  g_autofree char *declared = units_format_size (size);
   g_autofree char *window = dom->mmio64_line != 0 ? g_strdup_printf ("%s (declared at line %d)", declared,
                                                                      dom->mmio64_line)
                                                   : g_strdup_printf ("QEMU's default %s", default_text);

@@ -577,7 +577,7 @@ test_format_size (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autofree char *s = plan_format_size (cases[i].bytes);
+      g_autofree char *s = units_format_size (cases[i].bytes);
       g_assert_cmpstr (s, ==, cases[i].text);
     }
 }

@@ -7,12 +7,6 @@
 #include "idr.h"
 #include "units.h"
 
-static char *
-hostdev_path (guint index)
-{
-  return g_strdup_printf ("/domain/devices/hostdev[%u]", index + 1);
-}
-
 static const char *
 host_name (const host_model *host)
 {
@@ -23,13 +17,12 @@ host_name (const host_model *host)
 static void
 check_hostdevs (const guest_domain *dom, const host_model *host, finding_list *out)
 {
-  guint n = 0;
   for (guint i = 0; i < dom->endpoints->len; i++)
     {
       const guest_endpoint *ep = dom->endpoints->pdata[i];
       if (ep->kind != GUEST_EP_HOSTDEV)
         continue;
-      g_autofree char *path = hostdev_path (n++);
+      const char *path = ep->path;
       const host_pci_device *dev = host_find_device (host, ep->host_bdf);
       if (dev == NULL)
         {
@@ -77,13 +70,12 @@ static void
 check_groups (const guest_domain *dom, const host_model *host, finding_list *out)
 {
   g_autoptr (GHashTable) reported = g_hash_table_new (g_direct_hash, g_direct_equal);
-  guint n = 0;
   for (guint i = 0; i < dom->endpoints->len; i++)
     {
       const guest_endpoint *ep = dom->endpoints->pdata[i];
       if (ep->kind != GUEST_EP_HOSTDEV)
         continue;
-      g_autofree char *path = hostdev_path (n++);
+      const char *path = ep->path;
       const host_pci_device *dev = host_find_device (host, ep->host_bdf);
       if (dev == NULL || dev->iommu_group < 0
           || g_hash_table_contains (reported, GINT_TO_POINTER (dev->iommu_group)))
@@ -120,15 +112,6 @@ devices_below (const guest_domain *dom, const host_model *host, int rc_index)
         g_ptr_array_add (devs, dev);
     }
   return devs;
-}
-
-static char *
-iommu_path (const guest_domain *dom, const guest_iommu *iommu)
-{
-  for (guint i = 0; i < dom->iommus->len; i++)
-    if (dom->iommus->pdata[i] == iommu)
-      return g_strdup_printf ("/domain/devices/iommu[%u]", i + 1);
-  return NULL;
 }
 
 /* SMU301: one vSMMU stands for one host SMMU. Returns that SMMU, or NULL. */
@@ -259,7 +242,7 @@ check_numa (const guest_domain *dom, const guest_iommu *iommu, const GPtrArray *
       const host_pci_device *dev = devs->pdata[i];
       if (dev->numa_node >= 0 && dev->numa_node != rc->numa_node)
         {
-          g_autofree char *path = g_strdup_printf ("/domain/devices/controller[@index='%d']", rc->index);
+          const char *path = rc->path;
           g_autofree char *hint = g_strdup_printf ("set <target><node>%d</node> on the controller (with a guest NUMA "
                                                    "cell %d) so guest memory and the device share a node", dev->numa_node,
                                                    dev->numa_node);
@@ -282,7 +265,7 @@ check_vsmmus (const guest_domain *dom, const host_model *host, finding_list *out
       if (!guest_iommu_is_accel (iommu) || iommu->pci_bus < 0)
         continue;
       any_accel = TRUE;
-      g_autofree char *path = iommu_path (dom, iommu);
+      const char *path = iommu->path;
       g_autoptr (GPtrArray) devs = devices_below (dom, host, iommu->pci_bus);
       const host_smmu *smmu = check_one_smmu (iommu, path, devs, host, out);
       for (guint d = 0; d < devs->len; d++)

@@ -492,71 +492,186 @@ smmu_to_json (const host_smmu *smmu)
   return obj;
 }
 
-static json_object *
-bar_to_json (const host_bar *bar)
+/* pci_devices and iommu_groups are written straight to text in the one
+ * style of json_pretty_string: a host with thousands of devices never holds
+ * a JSON tree (hostjson_from_model parses this text back when a tree is
+ * wanted, so the two can never disagree). */
+typedef struct {
+  GString *out;
+  guint depth;
+  gboolean first;
+} object_writer;
+
+static void
+w_begin (object_writer *w, GString *out, guint depth)
 {
-  json_object *obj = json_object_new_object ();
-  add (obj, "index", json_object_new_int64 (bar->index));
-  add (obj, "start", json_hex_new (bar->start, 0));
-  add (obj, "size", json_object_new_uint64 (bar->size));
-  add (obj, "is64", json_object_new_boolean (bar->is64));
-  add (obj, "prefetchable", json_object_new_boolean (bar->prefetchable));
-  return obj;
+  *w = (object_writer) { out, depth, TRUE };
+  g_string_append_c (out, '{');
 }
 
-static json_object *
-device_to_json (const host_pci_device *dev)
+static void
+w_key (object_writer *w, const char *key)
 {
-  json_object *obj = json_object_new_object ();
-  json_object *bars = json_object_new_array ();
-  for (guint i = 0; i < dev->bars->len; i++)
-    json_object_array_add (bars, bar_to_json (&g_array_index (dev->bars, host_bar, i)));
-  add (obj, "bdf", json_object_new_string (dev->bdf ? dev->bdf : ""));
-  add (obj, "vendor", json_hex_new (dev->vendor, 4));
-  add (obj, "device", json_hex_new (dev->device, 4));
-  add (obj, "class", json_hex_new (dev->class_code, 6));
-  add (obj, "class_name", json_object_new_string (pci_class_name (dev->class_code)));
-  add (obj, "is_bridge", json_object_new_boolean (dev->is_bridge));
-  add (obj, "driver", string_or_null (dev->driver));
-  add (obj, "iommu_group", int_or_null (dev->iommu_group, dev->iommu_group >= 0));
-  add (obj, "smmu", string_or_null (dev->smmu));
-  add (obj, "smmu_source", string_or_null (dev->smmu_source));
-  add (obj, "numa_node", int_or_null (dev->numa_node, dev->numa_node >= 0));
-  add (obj, "vfio_cdev", string_or_null (dev->vfio_cdev));
-  add (obj, "bars", bars);
-  add (obj, "bar_total", json_object_new_uint64 (dev->bar_total));
-  add (obj, "bar64_total", json_object_new_uint64 (dev->bar64_total));
-  add (obj, "link_speed", string_or_null (dev->link_speed));
-  add (obj, "link_width", int_or_null (dev->link_width, dev->link_width > 0));
-  add (obj, "ats", json_object_new_string (tristate_name (dev->ats)));
-  add (obj, "pri", json_object_new_string (tristate_name (dev->pri)));
-  add (obj, "pasid", json_object_new_string (tristate_name (dev->pasid)));
-  add (obj, "pasid_width", int_or_null (dev->pasid_width, dev->pasid_width >= 0));
-  add (obj, "canwbs", json_object_new_string (tristate_name (dev->canwbs)));
-  add (obj, "sysfs_path", string_or_null (dev->sysfs_path));
-  return obj;
+  g_string_append (w->out, w->first ? "\n" : ",\n");
+  w->first = FALSE;
+  indent (w->out, w->depth + 1);
+  append_string (w->out, key, strlen (key));
+  g_string_append (w->out, ": ");
 }
 
-static json_object *
-group_to_json (const host_iommu_group *group)
+static void
+w_end (object_writer *w)
 {
-  json_object *obj = json_object_new_object ();
-  json_object *regions = json_object_new_array ();
-  for (guint i = 0; i < group->reserved_regions->len; i++)
+  if (!w->first)
     {
-      const host_reserved_region *region = &g_array_index (group->reserved_regions,
-                                                           host_reserved_region, i);
-      json_object *r = json_object_new_object ();
-      add (r, "start", json_hex_new (region->start, 0));
-      add (r, "end", json_hex_new (region->end, 0));
-      add (r, "type", string_or_null (region->type));
-      json_object_array_add (regions, r);
+      g_string_append_c (w->out, '\n');
+      indent (w->out, w->depth);
     }
-  add (obj, "id", json_object_new_int64 (group->id));
-  add (obj, "type", string_or_null (group->type));
-  add (obj, "devices", strings_to_json (group->devices));
-  add (obj, "reserved_regions", regions);
-  return obj;
+  g_string_append_c (w->out, '}');
+}
+
+static void
+w_string (object_writer *w, const char *key, const char *value)
+{
+  w_key (w, key);
+  if (value == NULL)
+    g_string_append (w->out, "null");
+  else
+    append_string (w->out, value, strlen (value));
+}
+
+static void
+w_int (object_writer *w, const char *key, gint64 value, gboolean known)
+{
+  char text[32];
+  w_key (w, key);
+  g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, value);
+  g_string_append (w->out, known ? text : "null");
+}
+
+static void
+w_uint (object_writer *w, const char *key, guint64 value)
+{
+  char text[32];
+  w_key (w, key);
+  g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT, value);
+  g_string_append (w->out, text);
+}
+
+static void
+w_bool (object_writer *w, const char *key, gboolean value)
+{
+  w_key (w, key);
+  g_string_append (w->out, value ? "true" : "false");
+}
+
+static void
+w_hex (object_writer *w, const char *key, guint64 value, guint digits)
+{
+  char text[24];
+  g_snprintf (text, sizeof text, "0x%0*" G_GINT64_MODIFIER "x", (int) digits, value);
+  w_string (w, key, text);
+}
+
+/* An array member of n elements, each written by element(i) at depth + 2. */
+static void
+w_array (object_writer *w, const char *key, guint n, void (*element) (GString *, gconstpointer, guint, guint),
+         gconstpointer data)
+{
+  w_key (w, key);
+  if (n == 0)
+    {
+      g_string_append (w->out, "[]");
+      return;
+    }
+  g_string_append (w->out, "[\n");
+  for (guint i = 0; i < n; i++)
+    {
+      indent (w->out, w->depth + 2);
+      element (w->out, data, i, w->depth + 2);
+      g_string_append (w->out, i + 1 < n ? ",\n" : "\n");
+    }
+  indent (w->out, w->depth + 1);
+  g_string_append_c (w->out, ']');
+}
+
+static void
+write_bar (GString *out, gconstpointer data, guint i, guint depth)
+{
+  const host_bar *bar = &g_array_index ((const GArray *) data, host_bar, i);
+  object_writer w;
+  w_begin (&w, out, depth);
+  w_int (&w, "index", bar->index, TRUE);
+  w_hex (&w, "start", bar->start, 0);
+  w_uint (&w, "size", bar->size);
+  w_bool (&w, "is64", bar->is64);
+  w_bool (&w, "prefetchable", bar->prefetchable);
+  w_end (&w);
+}
+
+static void
+write_string_element (GString *out, gconstpointer data, guint i, guint depth)
+{
+  (void) depth;
+  const char *text = g_ptr_array_index ((const GPtrArray *) data, i);
+  append_string (out, text, strlen (text));
+}
+
+static void
+write_region (GString *out, gconstpointer data, guint i, guint depth)
+{
+  const host_reserved_region *region = &g_array_index ((const GArray *) data, host_reserved_region, i);
+  object_writer w;
+  w_begin (&w, out, depth);
+  w_hex (&w, "start", region->start, 0);
+  w_hex (&w, "end", region->end, 0);
+  w_string (&w, "type", region->type);
+  w_end (&w);
+}
+
+static void
+write_device (GString *out, gconstpointer data, guint i, guint depth)
+{
+  const host_pci_device *dev = g_ptr_array_index ((const GPtrArray *) data, i);
+  object_writer w;
+  w_begin (&w, out, depth);
+  w_string (&w, "bdf", dev->bdf ? dev->bdf : "");
+  w_hex (&w, "vendor", dev->vendor, 4);
+  w_hex (&w, "device", dev->device, 4);
+  w_hex (&w, "class", dev->class_code, 6);
+  w_string (&w, "class_name", pci_class_name (dev->class_code));
+  w_bool (&w, "is_bridge", dev->is_bridge);
+  w_string (&w, "driver", dev->driver);
+  w_int (&w, "iommu_group", dev->iommu_group, dev->iommu_group >= 0);
+  w_string (&w, "smmu", dev->smmu);
+  w_string (&w, "smmu_source", dev->smmu_source);
+  w_int (&w, "numa_node", dev->numa_node, dev->numa_node >= 0);
+  w_string (&w, "vfio_cdev", dev->vfio_cdev);
+  w_array (&w, "bars", dev->bars->len, write_bar, dev->bars);
+  w_uint (&w, "bar_total", dev->bar_total);
+  w_uint (&w, "bar64_total", dev->bar64_total);
+  w_string (&w, "link_speed", dev->link_speed);
+  w_int (&w, "link_width", dev->link_width, dev->link_width > 0);
+  w_string (&w, "ats", tristate_name (dev->ats));
+  w_string (&w, "pri", tristate_name (dev->pri));
+  w_string (&w, "pasid", tristate_name (dev->pasid));
+  w_int (&w, "pasid_width", dev->pasid_width, dev->pasid_width >= 0);
+  w_string (&w, "canwbs", tristate_name (dev->canwbs));
+  w_string (&w, "sysfs_path", dev->sysfs_path);
+  w_end (&w);
+}
+
+static void
+write_group (GString *out, gconstpointer data, guint i, guint depth)
+{
+  const host_iommu_group *group = g_ptr_array_index ((const GPtrArray *) data, i);
+  object_writer w;
+  w_begin (&w, out, depth);
+  w_int (&w, "id", group->id, TRUE);
+  w_string (&w, "type", group->type);
+  w_array (&w, "devices", group->devices->len, write_string_element, group->devices);
+  w_array (&w, "reserved_regions", group->reserved_regions->len, write_region, group->reserved_regions);
+  w_end (&w);
 }
 
 static json_object *
@@ -573,10 +688,10 @@ tools_to_json (const host_tools *tools)
   return obj;
 }
 
-/* with_lists FALSE leaves pci_devices and iommu_groups empty, for the
- * streaming writer below. */
+/* Everything but pci_devices and iommu_groups, which stay empty here and
+ * are written straight to text by hostjson_to_string. */
 static json_object *
-build_document (const host_model *host, json_object *checks, gboolean with_lists)
+build_document (const host_model *host, json_object *checks)
 {
   json_object *doc = json_object_new_object ();
   json_object *kernel = json_object_new_object ();
@@ -599,10 +714,6 @@ build_document (const host_model *host, json_object *checks, gboolean with_lists
     }
   for (guint i = 0; i < host->smmus->len; i++)
     json_object_array_add (smmus, smmu_to_json (host->smmus->pdata[i]));
-  for (guint i = 0; with_lists && i < host->devices->len; i++)
-    json_object_array_add (devices, device_to_json (host->devices->pdata[i]));
-  for (guint i = 0; with_lists && i < host->groups->len; i++)
-    json_object_array_add (groups, group_to_json (host->groups->pdata[i]));
 
   add (doc, "format", json_object_new_string (HOSTJSON_FORMAT));
   add (doc, "format_version", json_object_new_int (HOSTJSON_FORMAT_VERSION));
@@ -623,68 +734,35 @@ build_document (const host_model *host, json_object *checks, gboolean with_lists
   return doc;
 }
 
-json_object *
-hostjson_from_model (const host_model *host, json_object *checks)
-{
-  return build_document (host, checks, TRUE);
-}
-
-static json_object *
-device_element (gconstpointer item)
-{
-  return device_to_json (item);
-}
-
-static json_object *
-group_element (gconstpointer item)
-{
-  return group_to_json (item);
-}
-
-/* One element of a long list at a time, so that a host with thousands of
- * devices never holds its whole JSON tree (same bytes as the tree would give). */
-static void
-append_streamed_list (GString *out, const GPtrArray *items, json_object *(*to_json) (gconstpointer))
-{
-  if (items->len == 0)
-    {
-      g_string_append (out, "[]");
-      return;
-    }
-  g_string_append (out, "[\n");
-  for (guint i = 0; i < items->len; i++)
-    {
-      json_object *element = to_json (items->pdata[i]);
-      indent (out, 2);
-      append_pretty (out, element, 2);
-      json_object_put (element);
-      g_string_append (out, i + 1 < items->len ? ",\n" : "\n");
-    }
-  indent (out, 1);
-  g_string_append_c (out, ']');
-}
-
 char *
 hostjson_to_string (const host_model *host, json_object *checks)
 {
-  g_autoptr (json_object) doc = build_document (host, checks, FALSE);
-  GString *out = g_string_new ("{\n");
-  int left = json_object_object_length (doc);
+  g_autoptr (json_object) doc = build_document (host, checks);
+  GString *out = g_string_new (NULL);
+  object_writer w;
+  w_begin (&w, out, 0);
   json_object_object_foreach (doc, key, member)
     {
-      indent (out, 1);
-      append_string (out, key, strlen (key));
-      g_string_append (out, ": ");
       if (strcmp (key, "pci_devices") == 0)
-        append_streamed_list (out, host->devices, device_element);
+        w_array (&w, key, host->devices->len, write_device, host->devices);
       else if (strcmp (key, "iommu_groups") == 0)
-        append_streamed_list (out, host->groups, group_element);
+        w_array (&w, key, host->groups->len, write_group, host->groups);
       else
-        append_pretty (out, member, 1);
-      g_string_append (out, --left > 0 ? ",\n" : "\n");
+        {
+          w_key (&w, key);
+          append_pretty (out, member, 1);
+        }
     }
-  g_string_append (out, "}\n");
+  w_end (&w);
+  g_string_append_c (out, '\n');
   return g_string_free (out, FALSE);
+}
+
+json_object *
+hostjson_from_model (const host_model *host, json_object *checks)
+{
+  g_autofree char *text = hostjson_to_string (host, checks);
+  return json_tokener_parse (text);
 }
 
 /* ---- document -> model --------------------------------------------------- */

@@ -209,6 +209,25 @@ set_errno_error (GError **error, int saved, const char *shown)
 static int
 open_resolved (sysroot *r, const char *path, int flags, GError **error)
 {
+  /* A file in the directory opened last (the attributes of one sysfs
+   * object): one short lookup from its descriptor.  Only a symlink there
+   * (ELOOP with O_NOFOLLOW) takes the full in-root way below. */
+  const char *slash = strrchr (path, '/');
+  if (r->dir_fd >= 0 && !(flags & O_PATH) && slash != NULL && slash != path && r->dir_path != NULL
+      && strlen (r->dir_path) == (gsize) (slash - path) && strncmp (r->dir_path, path, (gsize) (slash - path)) == 0
+      && strcmp (slash + 1, "..") != 0 && strcmp (slash + 1, ".") != 0 && slash[1] != '\0')
+    {
+      int fd = openat (r->dir_fd, slash + 1, flags | O_NOFOLLOW | O_CLOEXEC);
+      if (fd >= 0)
+        return fd;
+      if (errno != ELOOP && errno != ENOTDIR)
+        {
+          int saved = errno;
+          g_autofree char *shown = sysroot_display (r, path);
+          set_errno_error (error, saved, shown);
+          return -1;
+        }
+    }
   if (r->openat2)
     {
       struct open_how how = { .flags = (guint64) (flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };

@@ -467,6 +467,8 @@ read_groups (sysroot *root, host_model *host)
       host_iommu_group *group = host_iommu_group_new ((int) id);
       g_ptr_array_add (host->groups, group);
       g_autofree char *dir = g_strconcat ("/sys/kernel/iommu_groups/", name, NULL);
+      if (!sysroot_check_dir (root, dir, NULL))
+        continue; /* not a directory: nothing to read; devices naming it are noted below */
       g_autofree char *type_path = g_strconcat (dir, "/type", NULL);
       group->type = printable (sysroot_read_text (root, type_path, NULL));
       read_reserved_regions (root, host, group, dir);

@@ -270,9 +270,11 @@ sysroot_read_bytes (sysroot *r, const char *path, gsize max_size, GError **error
    * attribute) that fits returns short, which is its end, so the common case
    * costs open, read, close.  Only an empty or failed read asks what the
    * file is, so that a FIFO or a directory is named as such. */
+  /* A sysfs attribute is at most a page (config space is exactly one):
+   * start there and grow only for the rare larger file. */
   gsize want = max_size + 1;
-  GByteArray *buf = g_byte_array_sized_new ((guint) MIN (want, (gsize) 65536));
-  gsize chunk = MIN (want, (gsize) 65536);
+  gsize chunk = MIN (want, (gsize) 4097);
+  GByteArray *buf = g_byte_array_sized_new ((guint) chunk);
   for (;;)
     {
       g_byte_array_set_size (buf, buf->len + (guint) chunk);

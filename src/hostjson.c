@@ -1084,8 +1084,20 @@ read_header (json_reader *r, json_object *doc)
                       version, HOSTJSON_FORMAT_VERSION);
 }
 
+static host_model *parse_document (const char *data, gsize len, const char *source_name, char **owned_data,
+                                   GError **error);
+
 host_model *
 hostjson_parse (const char *data, gsize len, const char *source_name, GError **error)
+{
+  return parse_document (data, len, source_name, NULL, error);
+}
+
+/* owned_data: the caller's buffer of data, freed as soon as the tree is
+ * built, so that a large host never holds its text and its tree and the
+ * model at once. */
+static host_model *
+parse_document (const char *data, gsize len, const char *source_name, char **owned_data, GError **error)
 {
   json_reader r;
   json_reader_init (&r, source_name ? source_name : "<host json>");
@@ -1096,6 +1108,8 @@ hostjson_parse (const char *data, gsize len, const char *source_name, GError **e
                       HOSTJSON_MAX_SIZE / (1024 * 1024));
   else
     doc = json_reader_parse (&r, data, len);
+  if (owned_data != NULL)
+    g_clear_pointer (owned_data, g_free);
   if (doc != NULL)
     read_header (&r, doc);
   if (doc != NULL && !r.error)
@@ -1139,5 +1153,5 @@ hostjson_read_file (const char *path, GError **error)
   g_autofree char *data = json_read_input (path, HOSTJSON_MAX_SIZE, &len, error);
   if (data == NULL)
     return NULL;
-  return hostjson_parse (data, len, g_strcmp0 (path, "-") == 0 ? "<stdin>" : path, error);
+  return parse_document (data, len, g_strcmp0 (path, "-") == 0 ? "<stdin>" : path, &data, error);
 }

@@ -330,8 +330,8 @@ keep_first_error (void *ctx, xmlError *error)
   guard->first_error_line = MAX (error->line, 0);
 }
 
-static void G_GNUC_PRINTF (2, 3)
-ignore_generic_error (void *context, const char *format, ...)
+void
+domainxml_ignore_generic_error (void *context, const char *format, ...)
 {
   (void) context;
   (void) format;
@@ -384,7 +384,7 @@ domainxml_read_memory (const char *data, gsize len, const char *filename, GError
    * is per thread), the SMU001 message says what went wrong. */
   xmlGenericErrorFunc generic_handler = xmlGenericError;
   void *generic_context = xmlGenericErrorContext;
-  xmlSetGenericErrorFunc (NULL, ignore_generic_error);
+  xmlSetGenericErrorFunc (NULL, domainxml_ignore_generic_error);
   g_autoptr (xmlDoc) doc = xmlCtxtReadMemory (ctxt, data, (int) len, filename, NULL, options);
   xmlSetGenericErrorFunc (generic_context, generic_handler);
   g_autofree char *first_error = guard.first_error;

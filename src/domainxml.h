@@ -16,6 +16,9 @@
 /* Once, before reading documents from several threads at a time (libxml2
  * must be initialised from one thread); harmless when called again. */
 void domainxml_init (void);
+/* A libxml2 generic error handler that drops the message: smmuctl reports
+ * errors itself, once (the XML reader, and libvirt's libxml2 use in validate). */
+void domainxml_ignore_generic_error (void *context, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 /* On failure: NULL and an SMMUCTL_ERROR_INPUT error whose message starts with
  * "LINE: " when the line is known (the validate verb turns it into SMU001). */

@@ -52,13 +52,6 @@ quiet_libvirt_errors (void *data, virErrorPtr err)
   (void) err;
 }
 
-static void G_GNUC_PRINTF (2, 3)
-quiet_libxml_errors (void *data, const char *format, ...)
-{
-  (void) data;
-  (void) format;
-}
-
 static char *
 libvirt_version_text (unsigned long v)
 {
@@ -291,7 +284,7 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
   if (a.connect_uri != NULL)
     {
       virSetErrorFunc (NULL, quiet_libvirt_errors);
-      xmlSetGenericErrorFunc (NULL, quiet_libxml_errors);
+      xmlSetGenericErrorFunc (NULL, domainxml_ignore_generic_error);
       conn = virConnectOpenReadOnly (a.connect_uri);
       if (conn == NULL)
         {

@@ -9,7 +9,6 @@ typedef enum {
   SMMUCTL_ERROR_USAGE,           /* bad command line */
   SMMUCTL_ERROR_INPUT,           /* an input file or document cannot be read or parsed */
   SMMUCTL_ERROR_HOST,            /* the host (root tree, live system) or libvirt cannot be reached */
-  SMMUCTL_ERROR_NOT_IMPLEMENTED, /* a capability this build does not have */
   SMMUCTL_ERROR_PLAN,            /* the request is well-formed but cannot be satisfied */
   SMMUCTL_ERROR_OUTPUT,          /* the output file cannot be written */
 } smmuctl_error_code;

@@ -104,7 +104,22 @@ if not os.path.exists(sock):
     proc.kill()
     shutil.rmtree(qmp_dir)
     sys.exit("qemu did not start (exit %s): %s" % (proc.poll(), proc.stderr.read()))
-conn = socket.socket(socket.AF_UNIX); conn.connect(sock); f = conn.makefile("rw")
+# The socket file appears when QEMU binds it, a moment before it listens:
+# retry a refused connection instead of failing on that race.
+for _ in range(200):
+    conn = socket.socket(socket.AF_UNIX)
+    try:
+        conn.connect(sock)
+        break
+    except ConnectionRefusedError:
+        conn.close()
+        if proc.poll() is not None:
+            sys.exit("qemu exited (%s): %s" % (proc.poll(), proc.stderr.read()))
+        time.sleep(0.05)
+else:
+    proc.kill()
+    sys.exit("qemu never accepted a QMP connection on %s" % sock)
+f = conn.makefile("rw")
 def qmp(command, **arguments):
     f.write(json.dumps({"execute": command, "arguments": arguments}) + "\n"); f.flush()
     while True:

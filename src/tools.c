@@ -2,8 +2,9 @@
 #include "tools.h"
 
 #include <gio/gio.h>
-#include <libvirt/libvirt.h>
 #include <string.h>
+
+#include "virtlib.h"
 
 #define DEFAULT_QEMU "qemu-system-aarch64"
 #define SMMUV3_DEVICE "arm-smmuv3"
@@ -119,8 +120,9 @@ tools_parse_device_props (const char *device_help_output)
 char *
 tools_libvirt_version (void)
 {
+  const virtlib *virt = virtlib_get (NULL);
   unsigned long version = 0;
-  if (virGetVersion (&version, NULL, NULL) != 0)
+  if (virt == NULL || virt->GetVersion (&version, NULL, NULL) != 0)
     return NULL;
   return g_strdup_printf ("%lu.%lu.%lu", version / 1000000, version / 1000 % 1000, version % 1000);
 }

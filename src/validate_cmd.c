@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 #include <libxml/xmlerror.h>
 
 #include "cli.h"
@@ -18,9 +16,8 @@
 #include "rules.h"
 #include "tools.h"
 #include "versions.h"
+#include "virtlib.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, virConnectClose)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)
 
 typedef struct {
   gboolean json, strict, quiet, live;
@@ -43,6 +40,20 @@ validate_args_clear (validate_args *a)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (validate_args, validate_args_clear)
 
+/* A read-only connection (--connect) and the library it came from. */
+typedef struct {
+  const virtlib *virt;
+  virConnectPtr conn;
+} libvirt_session;
+
+static void
+libvirt_session_clear (libvirt_session *s)
+{
+  if (s->conn != NULL)
+    s->virt->ConnectClose (s->conn);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (libvirt_session, libvirt_session_clear)
+
 /* libvirt prints its errors to stderr by default, and the libxml2 inside it
  * its I/O warnings; we report the error ourselves, once. */
 static void
@@ -61,7 +72,7 @@ libvirt_version_text (unsigned long v)
 /* --target-*: a version, or "installed" (this machine's QEMU; the libvirt we
  * are connected to, or the library's). */
 static gboolean
-resolve_target (const char *option, const char *given, sw_kind kind, virConnect *conn, gboolean *have,
+resolve_target (const char *option, const char *given, sw_kind kind, const libvirt_session *libvirt, gboolean *have,
                 sw_version *out, GError **error)
 {
   if (given == NULL)
@@ -80,7 +91,7 @@ resolve_target (const char *option, const char *given, sw_kind kind, virConnect 
       return TRUE;
     }
   unsigned long v = 0;
-  if (kind == SW_LIBVIRT && conn != NULL && virConnectGetLibVersion (conn, &v) == 0)
+  if (kind == SW_LIBVIRT && libvirt->conn != NULL && libvirt->virt->ConnectGetLibVersion (libvirt->conn, &v) == 0)
     installed = libvirt_version_text (v);
   else if (kind == SW_LIBVIRT)
     installed = tools_libvirt_version ();
@@ -188,23 +199,25 @@ check_files (char **paths, const rule_options *opts, GPtrArray *inputs)
 }
 
 static report_input *
-check_libvirt_domain (virConnect *conn, const char *uri, const char *name, const rule_options *opts)
+check_libvirt_domain (const libvirt_session *libvirt, const char *uri, const char *name, const rule_options *opts)
 {
   /* Findings read "NAME:LINE: …", as virsh names domains; the URI is one per run. */
   const char *source = name;
-  g_autoptr (virDomain) dom = virDomainLookupByName (conn, name);
+  const virtlib *virt = libvirt->virt;
+  virDomainPtr dom = virt->DomainLookupByName (libvirt->conn, name);
   if (dom == NULL)
     {
       g_autofree char *why = g_strdup_printf ("libvirt domain '%s' not found at %s (%s)", name, uri,
-                                              virGetLastErrorMessage ());
+                                              virt->GetLastErrorMessage ());
       return report_input_new (source, NULL, why);
     }
   /* The inactive XML: what the domain will be on its next start. */
-  g_autofree char *xml = virDomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE);
+  g_autofree char *xml = virt->DomainGetXMLDesc (dom, VIR_DOMAIN_XML_INACTIVE);
+  virt->DomainFree (dom);
   if (xml == NULL)
     {
       g_autofree char *why = g_strdup_printf ("libvirt domain '%s' at %s: cannot get its XML (%s)", name, uri,
-                                              virGetLastErrorMessage ());
+                                              virt->GetLastErrorMessage ());
       return report_input_new (source, NULL, why);
     }
   return report_input_new (source, check_document (source, xml, strlen (xml), opts), NULL);
@@ -280,16 +293,24 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
       return SMMUCTL_EXIT_USAGE;
     }
 
-  g_autoptr (virConnect) conn = NULL;
+  g_auto (libvirt_session) libvirt = { 0 };
   if (a.connect_uri != NULL)
     {
-      virSetErrorFunc (NULL, quiet_libvirt_errors);
+      g_autoptr (GError) local = NULL;
+      libvirt.virt = virtlib_get (&local);
+      if (libvirt.virt == NULL)
+        {
+          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_HOST, "validate: --connect %s: %s", a.connect_uri,
+                       local->message);
+          return SMMUCTL_EXIT_HOST;
+        }
+      libvirt.virt->SetErrorFunc (NULL, quiet_libvirt_errors);
       xmlSetGenericErrorFunc (NULL, domainxml_ignore_generic_error);
-      conn = virConnectOpenReadOnly (a.connect_uri);
-      if (conn == NULL)
+      libvirt.conn = libvirt.virt->ConnectOpenReadOnly (a.connect_uri);
+      if (libvirt.conn == NULL)
         {
           g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_HOST, "validate: cannot connect to libvirt at %s: %s",
-                       a.connect_uri, virGetLastErrorMessage ());
+                       a.connect_uri, libvirt.virt->GetLastErrorMessage ());
           return SMMUCTL_EXIT_HOST;
         }
     }
@@ -303,23 +324,23 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
         return SMMUCTL_EXIT_HOST;
     }
   rule_options opts = { .host = host };
-  if (!resolve_target ("--target-qemu", a.target_qemu, SW_QEMU, conn, &opts.have_target_qemu, &opts.target_qemu,
+  if (!resolve_target ("--target-qemu", a.target_qemu, SW_QEMU, &libvirt, &opts.have_target_qemu, &opts.target_qemu,
                        error)
-      || !resolve_target ("--target-libvirt", a.target_libvirt, SW_LIBVIRT, conn, &opts.have_target_libvirt,
+      || !resolve_target ("--target-libvirt", a.target_libvirt, SW_LIBVIRT, &libvirt, &opts.have_target_libvirt,
                           &opts.target_libvirt, error))
     return SMMUCTL_EXIT_USAGE;
 
   report_options text = { .quiet = a.quiet, .color = globals->color };
   g_autoptr (GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) report_input_free);
-  if (conn != NULL)
+  if (libvirt.conn != NULL)
     for (char **in = a.inputs; *in != NULL; in++)
-      g_ptr_array_add (inputs, check_libvirt_domain (conn, a.connect_uri, *in, &opts));
+      g_ptr_array_add (inputs, check_libvirt_domain (&libvirt, a.connect_uri, *in, &opts));
   else
     check_files (a.inputs, &opts, inputs);
   report_totals totals = { 0 };
   for (guint i = 0; i < inputs->len; i++)
     report_totals_add (&totals, g_ptr_array_index (inputs, i));
-  int status = exit_status_of (&totals, a.strict, conn != NULL);
+  int status = exit_status_of (&totals, a.strict, libvirt.conn != NULL);
   report_targets targets = { opts.have_target_qemu, opts.have_target_libvirt, opts.target_qemu,
                              opts.target_libvirt };
   if (a.json)

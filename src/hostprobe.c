@@ -457,6 +457,8 @@ static void
 read_groups (sysroot *root, host_model *host)
 {
   g_autoptr (GPtrArray) names = sysroot_list_dir (root, "/sys/kernel/iommu_groups", NULL);
+  /* Each group's files are then one lookup from this directory. */
+  sysroot_check_dir (root, "/sys/kernel/iommu_groups", NULL);
   for (guint i = 0; names != NULL && i < names->len; i++)
     {
       const char *name = names->pdata[i];
@@ -466,9 +468,8 @@ read_groups (sysroot *root, host_model *host)
         continue;
       host_iommu_group *group = host_iommu_group_new ((int) id);
       g_ptr_array_add (host->groups, group);
+      /* Not a directory: nothing to read; devices naming it are noted below. */
       g_autofree char *dir = g_strconcat ("/sys/kernel/iommu_groups/", name, NULL);
-      if (!sysroot_check_dir (root, dir, NULL))
-        continue; /* not a directory: nothing to read; devices naming it are noted below */
       g_autofree char *type_path = g_strconcat (dir, "/type", NULL);
       group->type = printable (sysroot_read_text (root, type_path, NULL));
       read_reserved_regions (root, host, group, dir);

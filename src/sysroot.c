@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <linux/openat2.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -13,6 +14,11 @@
 
 /* Linux's own limit on symlinks followed in one lookup. */
 #define MAX_LINK_HOPS 40
+
+/* Closing a file costs a system call, as much as reading it; a probe of
+ * 4,096 devices closes 30,000 descriptors.  They are closed in batches of
+ * this many, with one close_range (Linux 5.9) per run of adjacent numbers. */
+#define DEFERRED_CLOSE_MAX 256
 
 struct sysroot {
   char *prefix;      /* as given */
@@ -22,8 +28,50 @@ struct sysroot {
   int root_fd;          /* O_PATH of the prefix, for openat2 */
   gboolean openat2;     /* the kernel resolves in-root for us (5.6+) */
   char *dir_path;       /* last directory opened for link reads … */
+  gsize dir_len;        /* … the length of that path … */
   int dir_fd;           /* … and its O_PATH descriptor, -1 when none */
+  int deferred[DEFERRED_CLOSE_MAX]; /* descriptors done with, not yet closed */
+  guint n_deferred, max_deferred; /* max_deferred leaves room under RLIMIT_NOFILE */
+  gboolean close_range;  /* the kernel has close_range */
 };
+
+static gint
+compare_fds (gconstpointer a, gconstpointer b)
+{
+  int x = *(const int *) a, y = *(const int *) b;
+  return (x > y) - (x < y);
+}
+
+/* Close every deferred descriptor: sorted, each run of consecutive numbers
+ * in one call (descriptors are handed out lowest first, so runs are long). */
+static void
+flush_closes (sysroot *r)
+{
+  qsort (r->deferred, r->n_deferred, sizeof r->deferred[0], compare_fds);
+  for (guint i = 0; i < r->n_deferred;)
+    {
+      guint j = i + 1;
+      while (j < r->n_deferred && r->deferred[j] == r->deferred[j - 1] + 1)
+        j++;
+      if (!r->close_range || close_range ((unsigned) r->deferred[i], (unsigned) r->deferred[j - 1], 0) != 0)
+        {
+          r->close_range = FALSE; /* old kernel or a seccomp filter */
+          for (guint k = i; k < j; k++)
+            close (r->deferred[k]);
+        }
+      i = j;
+    }
+  r->n_deferred = 0;
+}
+
+/* Done with fd: it is closed with the next batch. */
+static void
+release_fd (sysroot *r, int fd)
+{
+  if (r->n_deferred >= r->max_deferred)
+    flush_closes (r);
+  r->deferred[r->n_deferred++] = fd;
+}
 
 sysroot *
 sysroot_open (const char *root, GError **error)
@@ -49,6 +97,11 @@ sysroot_open (const char *root, GError **error)
   r->root_fd = open (prefix, O_PATH | O_DIRECTORY | O_CLOEXEC);
   r->openat2 = r->root_fd >= 0 && g_getenv ("SMMUCTL_NO_OPENAT2") == NULL;
   r->dir_fd = -1;
+  r->close_range = TRUE;
+  /* A quarter of the descriptor limit at most: the caller may run low. */
+  struct rlimit limit;
+  rlim_t quarter = getrlimit (RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur / 4 : 16;
+  r->max_deferred = (guint) CLAMP (quarter, 1, DEFERRED_CLOSE_MAX);
   return r;
 }
 
@@ -58,6 +111,7 @@ sysroot_free (sysroot *r)
   if (r == NULL)
     return;
   g_hash_table_unref (r->resolved);
+  flush_closes (r);
   if (r->root_fd >= 0)
     close (r->root_fd);
   if (r->dir_fd >= 0)
@@ -209,18 +263,31 @@ set_errno_error (GError **error, int saved, const char *shown)
 static int
 open_resolved (sysroot *r, const char *path, int flags, GError **error)
 {
-  /* A file in the directory opened last (the attributes of one sysfs
-   * object): one short lookup from its descriptor.  Only a symlink there
-   * (ELOOP with O_NOFOLLOW) takes the full in-root way below. */
-  const char *slash = strrchr (path, '/');
-  if (r->dir_fd >= 0 && !(flags & O_PATH) && slash != NULL && slash != path && r->dir_path != NULL
-      && strlen (r->dir_path) == (gsize) (slash - path) && strncmp (r->dir_path, path, (gsize) (slash - path)) == 0
-      && strcmp (slash + 1, "..") != 0 && strcmp (slash + 1, ".") != 0 && slash[1] != '\0')
+  /* Below the directory opened last (the attributes of one sysfs object,
+   * the groups under iommu_groups): a short lookup from its descriptor
+   * that refuses every symlink.  Only a path through a symlink (ELOOP) or
+   * one climbing out (EXDEV) takes the full in-root way below. */
+  if (r->dir_fd >= 0 && !(flags & O_PATH) && strncmp (r->dir_path, path, r->dir_len) == 0
+      && path[r->dir_len] == '/' && path[r->dir_len + 1] != '\0')
     {
-      int fd = openat (r->dir_fd, slash + 1, flags | O_NOFOLLOW | O_CLOEXEC);
+      const char *rest = path + r->dir_len + 1;
+      int fd = -1;
+      errno = ELOOP;
+      if (strchr (rest, '/') == NULL)
+        {
+          if (strcmp (rest, "..") != 0 && strcmp (rest, ".") != 0)
+            fd = openat (r->dir_fd, rest, flags | O_NOFOLLOW | O_CLOEXEC);
+        }
+      else if (r->openat2)
+        {
+          struct open_how how = { .flags = (guint64) (flags | O_CLOEXEC),
+                                  .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS };
+          fd = (int) syscall (SYS_openat2, r->dir_fd, rest, &how, sizeof how);
+        }
       if (fd >= 0)
         return fd;
-      if (errno != ELOOP && errno != ENOTDIR)
+      if (errno != ELOOP && errno != ENOTDIR && errno != EXDEV && errno != ENOSYS && errno != EPERM
+          && errno != E2BIG)
         {
           int saved = errno;
           g_autofree char *shown = sysroot_display (r, path);
@@ -289,21 +356,21 @@ sysroot_read_bytes (sysroot *r, const char *path, gsize max_size, GError **error
       struct stat st;
       if ((n <= 0 && buf->len == 0) && (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)))
         {
-          close (fd);
+          release_fd (r, fd);
           g_byte_array_unref (buf);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s: not a regular file", real);
           return NULL;
         }
       if (n < 0)
         {
-          close (fd);
+          release_fd (r, fd);
           g_byte_array_unref (buf);
           g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", real, g_strerror (saved));
           return NULL;
         }
       if (buf->len > max_size)
         {
-          close (fd);
+          release_fd (r, fd);
           g_byte_array_unref (buf);
           g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                        "%s: larger than %" G_GSIZE_FORMAT " bytes", real, max_size);
@@ -312,7 +379,7 @@ sysroot_read_bytes (sysroot *r, const char *path, gsize max_size, GError **error
       if ((gsize) n < chunk)
         break;
     }
-  close (fd);
+  release_fd (r, fd);
   return g_byte_array_free_to_bytes (buf);
 }
 
@@ -369,9 +436,10 @@ link_dir (sysroot *r, const char *dir, GError **error)
   if (fd < 0)
     return -1;
   if (r->dir_fd >= 0)
-    close (r->dir_fd);
+    release_fd (r, r->dir_fd);
   g_free (r->dir_path);
   r->dir_path = g_strdup (dir);
+  r->dir_len = strlen (dir);
   r->dir_fd = fd;
   return fd;
 }
@@ -418,21 +486,28 @@ sysroot_list_dir (sysroot *r, const char *path, GError **error)
   int fd = open_resolved (r, path, O_RDONLY | O_DIRECTORY, error);
   if (fd < 0)
     return NULL;
-  DIR *dir = fdopendir (fd);
-  if (dir == NULL)
+  /* getdents64 itself: opendir would add a stat and two fcntl calls per
+   * directory, and one probe lists thousands of vfio-dev directories. */
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+  char buf[16384];
+  ssize_t n;
+  while ((n = getdents64 (fd, buf, sizeof buf)) > 0)
+    for (ssize_t at = 0; at < n;)
+      {
+        const struct dirent64 *entry = (const struct dirent64 *) (buf + at);
+        at += entry->d_reclen;
+        if (strcmp (entry->d_name, ".") != 0 && strcmp (entry->d_name, "..") != 0)
+          g_ptr_array_add (names, g_strdup (entry->d_name));
+      }
+  int saved = errno;
+  release_fd (r, fd);
+  if (n < 0)
     {
-      int saved = errno;
-      close (fd);
+      g_ptr_array_unref (names);
       g_autofree char *shown = sysroot_display (r, path);
       set_errno_error (error, saved, shown);
       return NULL;
     }
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  struct dirent *entry;
-  while ((entry = readdir (dir)) != NULL)
-    if (strcmp (entry->d_name, ".") != 0 && strcmp (entry->d_name, "..") != 0)
-      g_ptr_array_add (names, g_strdup (entry->d_name));
-  closedir (dir);
   g_ptr_array_sort (names, compare_names);
   return names;
 }

@@ -5,7 +5,7 @@
 
 #include <json-c/json.h>
 
-#include "hostjson.h"
+#include "jsontext.h"
 
 #define PLAN_JSON_FORMAT "smmuctl-plan"
 #define PLAN_JSON_FORMAT_VERSION 1

@@ -1,428 +1,13 @@
-/* host model <-> `probe --json` document, and the typed JSON reader that
- * every JSON input of smmuctl shares. */
+/* host model <-> `probe --json` document. */
 #include "hostjson.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "errors.h"
 #include "hwinfo.h"
+#include "jsontext.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
-
-/* ---- text style ---------------------------------------------------------- */
-
-static void
-indent (GString *out, guint depth)
-{
-  static const char spaces[] = "                                                                ";
-  gsize want = 2 * (gsize) depth;
-  while (want > 0)
-    {
-      gsize n = MIN (want, sizeof spaces - 1);
-      g_string_append_len (out, spaces, (gssize) n);
-      want -= n;
-    }
-}
-
-/* JSON string escaping as json-c does it (quote, backslash and control
- * characters; "/" and UTF-8 kept), without a printbuf per value: documents
- * of thousands of devices spend most of their time here. */
-static void
-append_string (GString *out, const char *text, gsize len)
-{
-  g_string_append_c (out, '"');
-  for (gsize i = 0; i < len; i++)
-    {
-      /* Copy a run of characters that need no escaping in one go. */
-      gsize run = i;
-      while (run < len && (guchar) text[run] >= 0x20 && text[run] != '"' && text[run] != '\\')
-        run++;
-      if (run > i)
-        {
-          g_string_append_len (out, text + i, (gssize) (run - i));
-          i = run - 1;
-          continue;
-        }
-      guchar c = (guchar) text[i];
-      switch (c)
-        {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (c < 0x20)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (char) c);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
-static void
-append_scalar (GString *out, json_object *value)
-{
-  switch (json_object_get_type (value))
-    {
-    case json_type_null:
-      g_string_append (out, "null");
-      break;
-    case json_type_boolean:
-      g_string_append (out, json_object_get_boolean (value) ? "true" : "false");
-      break;
-    case json_type_int:
-      /* json-c keeps values above INT64_MAX as unsigned; print them so. */
-      if (json_object_get_int64 (value) == G_MAXINT64)
-        g_string_append_printf (out, "%" G_GUINT64_FORMAT, json_object_get_uint64 (value));
-      else
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, json_object_get_int64 (value));
-      break;
-    case json_type_string:
-      append_string (out, json_object_get_string (value), (gsize) json_object_get_string_len (value));
-      break;
-    default:
-      g_string_append (out, json_object_to_json_string_ext (value, JSON_C_TO_STRING_PLAIN
-                                                                     | JSON_C_TO_STRING_NOSLASHESCAPE));
-    }
-}
-
-static void
-append_pretty (GString *out, json_object *value, guint depth)
-{
-  json_type type = json_object_get_type (value);
-  if (type == json_type_object && json_object_object_length (value) > 0)
-    {
-      int left = json_object_object_length (value);
-      g_string_append (out, "{\n");
-      json_object_object_foreach (value, key, member)
-        {
-          indent (out, depth + 1);
-          append_string (out, key, strlen (key));
-          g_string_append (out, ": ");
-          append_pretty (out, member, depth + 1);
-          g_string_append (out, --left > 0 ? ",\n" : "\n");
-        }
-      indent (out, depth);
-      g_string_append_c (out, '}');
-    }
-  else if (type == json_type_array && json_object_array_length (value) > 0)
-    {
-      size_t n = json_object_array_length (value);
-      g_string_append (out, "[\n");
-      for (size_t i = 0; i < n; i++)
-        {
-          indent (out, depth + 1);
-          append_pretty (out, json_object_array_get_idx (value, i), depth + 1);
-          g_string_append (out, i + 1 < n ? ",\n" : "\n");
-        }
-      indent (out, depth);
-      g_string_append_c (out, ']');
-    }
-  else if (type == json_type_object)
-    g_string_append (out, "{}");
-  else if (type == json_type_array)
-    g_string_append (out, "[]");
-  else
-    append_scalar (out, value); /* json-c prints null for a NULL value */
-}
-
-char *
-json_pretty_string (json_object *doc)
-{
-  GString *out = g_string_new (NULL);
-  append_pretty (out, doc, 0);
-  g_string_append_c (out, '\n');
-  return g_string_free (out, FALSE);
-}
-
-char *
-json_read_input (const char *path, gsize max_size, gsize *len, GError **error)
-{
-  gboolean from_stdin = g_strcmp0 (path, "-") == 0;
-  const char *display = from_stdin ? "<stdin>" : path;
-  FILE *file = from_stdin ? stdin : fopen (path, "rb");
-  if (file == NULL)
-    {
-      int saved = errno;
-      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT, "%s: cannot open: %s", display,
-                   g_strerror (saved));
-      return NULL;
-    }
-  g_autoptr (GString) data = g_string_new (NULL);
-  char chunk[65536];
-  gboolean too_big = FALSE;
-  size_t got;
-  while (!too_big && (got = fread (chunk, 1, sizeof chunk, file)) > 0)
-    {
-      g_string_append_len (data, chunk, (gssize) got);
-      too_big = data->len > max_size;
-    }
-  int saved = errno;
-  gboolean failed = !too_big && ferror (file);
-  if (!from_stdin)
-    fclose (file);
-  if (too_big)
-    {
-      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT,
-                   "%s: larger than %" G_GSIZE_FORMAT " MiB, refusing to read it", display,
-                   max_size / (1024 * 1024));
-      return NULL;
-    }
-  if (failed)
-    {
-      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT, "%s: cannot read: %s", display,
-                   g_strerror (saved));
-      return NULL;
-    }
-  *len = data->len;
-  return g_string_free (g_steal_pointer (&data), FALSE);
-}
-
-/* ---- typed reader ------------------------------------------------------- */
-
-void
-json_reader_init (json_reader *r, const char *source)
-{
-  r->source = source;
-  r->path = g_string_new ("$");
-  r->error = NULL;
-}
-
-void
-json_reader_clear (json_reader *r)
-{
-  g_string_free (r->path, TRUE);
-  g_clear_error (&r->error);
-}
-
-void
-json_reader_fail (json_reader *r, const char *key, const char *format, ...)
-{
-  if (r->error != NULL)
-    return;
-  va_list args;
-  va_start (args, format);
-  g_autofree char *what = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (&r->error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT, "%s: %s%s%s: %s", r->source,
-               r->path->str, key ? "." : "", key ? key : "", what);
-}
-
-gsize
-json_reader_enter (json_reader *r, const char *key)
-{
-  gsize mark = r->path->len;
-  g_string_append_printf (r->path, ".%s", key);
-  return mark;
-}
-
-gsize
-json_reader_enter_index (json_reader *r, gsize index)
-{
-  gsize mark = r->path->len;
-  g_string_append_printf (r->path, "[%" G_GSIZE_FORMAT "]", index);
-  return mark;
-}
-
-void
-json_reader_leave (json_reader *r, gsize mark)
-{
-  g_string_truncate (r->path, mark);
-}
-
-json_object *
-json_reader_parse (json_reader *r, const char *data, gsize len)
-{
-  if (len > INT_MAX)
-    {
-      json_reader_fail (r, NULL, "document too large");
-      return NULL;
-    }
-  json_tokener *tok = json_tokener_new ();
-  json_tokener_set_flags (tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-  json_object *doc = json_tokener_parse_ex (tok, data, (int) len);
-  enum json_tokener_error jerr = json_tokener_get_error (tok);
-  gsize end = json_tokener_get_parse_end (tok);
-  json_tokener_free (tok);
-  const char *problem = NULL;
-  if (jerr == json_tokener_continue)
-    problem = "unexpected end of input";
-  else if (jerr != json_tokener_success)
-    problem = json_tokener_error_desc (jerr);
-  else
-    for (gsize i = end; i < len && problem == NULL; i++)
-      if (!g_ascii_isspace (data[i]))
-        {
-          problem = "unexpected text after the document";
-          end = i;
-        }
-  if (problem == NULL)
-    return doc;
-  json_object_put (doc);
-  gsize line = 1, column = 1;
-  for (gsize i = 0; i < end && i < len; i++)
-    {
-      column++;
-      if (data[i] == '\n')
-        line++, column = 1;
-    }
-  if (r->error == NULL)
-    g_set_error (&r->error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT,
-                 "%s:%" G_GSIZE_FORMAT ":%" G_GSIZE_FORMAT ": not valid JSON: %s", r->source, line,
-                 column, problem);
-  return NULL;
-}
-
-gboolean
-json_reader_has (json_object *obj, const char *key)
-{
-  return json_object_object_get_ex (obj, key, NULL);
-}
-
-/* The member if present with the wanted type; NULL when absent (and for
- * null when nullable).  Fails with "expected <what>" otherwise. */
-static json_object *
-member (json_reader *r, json_object *obj, const char *key, json_type want, gboolean nullable,
-        const char *what)
-{
-  json_object *value = NULL;
-  if (r->error != NULL || !json_object_object_get_ex (obj, key, &value))
-    return NULL;
-  if (value == NULL && nullable)
-    return NULL;
-  if (value == NULL || json_object_get_type (value) != want)
-    {
-      json_reader_fail (r, key, "expected %s%s", what, nullable ? " or null" : "");
-      return NULL;
-    }
-  return value;
-}
-
-json_object *
-json_reader_object (json_reader *r, json_object *obj, const char *key)
-{
-  return member (r, obj, key, json_type_object, TRUE, "an object");
-}
-
-json_object *
-json_reader_array (json_reader *r, json_object *obj, const char *key)
-{
-  return member (r, obj, key, json_type_array, TRUE, "an array");
-}
-
-char *
-json_reader_string (json_reader *r, json_object *obj, const char *key, gboolean nullable)
-{
-  json_object *value = member (r, obj, key, json_type_string, nullable, "a string");
-  if (value == NULL)
-    return NULL;
-  if (strlen (json_object_get_string (value)) != (size_t) json_object_get_string_len (value))
-    {
-      json_reader_fail (r, key, "contains a NUL character");
-      return NULL;
-    }
-  return g_strdup (json_object_get_string (value));
-}
-
-gboolean
-json_reader_bool (json_reader *r, json_object *obj, const char *key, gboolean dflt)
-{
-  json_object *value = member (r, obj, key, json_type_boolean, FALSE, "true or false");
-  return value ? json_object_get_boolean (value) : dflt;
-}
-
-gint64
-json_reader_int (json_reader *r, json_object *obj, const char *key, gint64 dflt, gint64 min,
-                 gint64 max, gboolean nullable)
-{
-  json_object *value = member (r, obj, key, json_type_int, nullable, "an integer");
-  if (value == NULL)
-    return dflt;
-  gint64 n = json_object_get_int64 (value);
-  if (n < min || n > max || (n == G_MAXINT64 && json_object_get_uint64 (value) > G_MAXINT64))
-    {
-      json_reader_fail (r, key, "expected an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
-                        min, max);
-      return dflt;
-    }
-  return n;
-}
-
-guint64
-json_reader_uint64 (json_reader *r, json_object *obj, const char *key, guint64 dflt)
-{
-  json_object *value = member (r, obj, key, json_type_int, FALSE, "a non-negative integer");
-  if (value == NULL)
-    return dflt;
-  if (json_object_get_int64 (value) < 0)
-    {
-      json_reader_fail (r, key, "expected a non-negative integer");
-      return dflt;
-    }
-  return json_object_get_uint64 (value);
-}
-
-guint64
-json_reader_hex_value (json_reader *r, json_object *value, guint64 max)
-{
-  const char *text = json_object_get_type (value) == json_type_string
-                       ? json_object_get_string (value) : NULL;
-  gsize digits = text ? strspn (text + MIN (strlen (text), 2), "0123456789abcdefABCDEF") : 0;
-  if (text == NULL || (strncmp (text, "0x", 2) != 0 && strncmp (text, "0X", 2) != 0)
-      || digits == 0 || digits > 16 || text[2 + digits] != '\0')
-    {
-      json_reader_fail (r, NULL, "expected a hexadecimal string such as \"0x1f\"");
-      return 0;
-    }
-  guint64 n = g_ascii_strtoull (text + 2, NULL, 16);
-  if (n > max)
-    {
-      json_reader_fail (r, NULL, "%s is out of range (at most 0x%" G_GINT64_MODIFIER "x)", text,
-                        max);
-      return 0;
-    }
-  return n;
-}
-
-guint64
-json_reader_hex (json_reader *r, json_object *obj, const char *key, guint64 dflt, guint64 max)
-{
-  json_object *value = NULL;
-  if (r->error != NULL || !json_object_object_get_ex (obj, key, &value))
-    return dflt;
-  gsize mark = json_reader_enter (r, key);
-  guint64 n = json_reader_hex_value (r, value, max);
-  json_reader_leave (r, mark);
-  return r->error ? dflt : n;
-}
-
-tristate
-json_reader_tristate (json_reader *r, json_object *obj, const char *key)
-{
-  json_object *value = member (r, obj, key, json_type_string, TRUE, "\"yes\", \"no\", \"unknown\"");
-  if (value == NULL)
-    return TRI_UNKNOWN;
-  for (tristate t = TRI_UNKNOWN; t <= TRI_YES; t++)
-    if (strcmp (json_object_get_string (value), tristate_name (t)) == 0)
-      return t;
-  json_reader_fail (r, key, "expected \"yes\", \"no\", \"unknown\" or null");
-  return TRI_UNKNOWN;
-}
-
-json_object *
-json_hex_new (guint64 value, guint digits)
-{
-  char text[24];
-  g_snprintf (text, sizeof text, "0x%0*" G_GINT64_MODIFIER "x", (int) digits, value);
-  return json_object_new_string (text);
-}
 
 /* ---- model -> document --------------------------------------------------- */
 
@@ -492,186 +77,82 @@ smmu_to_json (const host_smmu *smmu)
   return obj;
 }
 
-/* pci_devices and iommu_groups are written straight to text in the one
- * style of json_pretty_string: a host with thousands of devices never holds
- * a JSON tree (hostjson_from_model parses this text back when a tree is
- * wanted, so the two can never disagree). */
-typedef struct {
-  GString *out;
-  guint depth;
-  gboolean first;
-} object_writer;
-
-static void
-w_begin (object_writer *w, GString *out, guint depth)
-{
-  *w = (object_writer) { out, depth, TRUE };
-  g_string_append_c (out, '{');
-}
-
-static void
-w_key (object_writer *w, const char *key)
-{
-  g_string_append (w->out, w->first ? "\n" : ",\n");
-  w->first = FALSE;
-  indent (w->out, w->depth + 1);
-  append_string (w->out, key, strlen (key));
-  g_string_append (w->out, ": ");
-}
-
-static void
-w_end (object_writer *w)
-{
-  if (!w->first)
-    {
-      g_string_append_c (w->out, '\n');
-      indent (w->out, w->depth);
-    }
-  g_string_append_c (w->out, '}');
-}
-
-static void
-w_string (object_writer *w, const char *key, const char *value)
-{
-  w_key (w, key);
-  if (value == NULL)
-    g_string_append (w->out, "null");
-  else
-    append_string (w->out, value, strlen (value));
-}
-
-static void
-w_int (object_writer *w, const char *key, gint64 value, gboolean known)
-{
-  char text[32];
-  w_key (w, key);
-  g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, value);
-  g_string_append (w->out, known ? text : "null");
-}
-
-static void
-w_uint (object_writer *w, const char *key, guint64 value)
-{
-  char text[32];
-  w_key (w, key);
-  g_snprintf (text, sizeof text, "%" G_GUINT64_FORMAT, value);
-  g_string_append (w->out, text);
-}
-
-static void
-w_bool (object_writer *w, const char *key, gboolean value)
-{
-  w_key (w, key);
-  g_string_append (w->out, value ? "true" : "false");
-}
-
-static void
-w_hex (object_writer *w, const char *key, guint64 value, guint digits)
-{
-  char text[24];
-  g_snprintf (text, sizeof text, "0x%0*" G_GINT64_MODIFIER "x", (int) digits, value);
-  w_string (w, key, text);
-}
-
-/* An array member of n elements, each written by element(i) at depth + 2. */
-static void
-w_array (object_writer *w, const char *key, guint n, void (*element) (GString *, gconstpointer, guint, guint),
-         gconstpointer data)
-{
-  w_key (w, key);
-  if (n == 0)
-    {
-      g_string_append (w->out, "[]");
-      return;
-    }
-  g_string_append (w->out, "[\n");
-  for (guint i = 0; i < n; i++)
-    {
-      indent (w->out, w->depth + 2);
-      element (w->out, data, i, w->depth + 2);
-      g_string_append (w->out, i + 1 < n ? ",\n" : "\n");
-    }
-  indent (w->out, w->depth + 1);
-  g_string_append_c (w->out, ']');
-}
-
 static void
 write_bar (GString *out, gconstpointer data, guint i, guint depth)
 {
   const host_bar *bar = &g_array_index ((const GArray *) data, host_bar, i);
-  object_writer w;
-  w_begin (&w, out, depth);
-  w_int (&w, "index", bar->index, TRUE);
-  w_hex (&w, "start", bar->start, 0);
-  w_uint (&w, "size", bar->size);
-  w_bool (&w, "is64", bar->is64);
-  w_bool (&w, "prefetchable", bar->prefetchable);
-  w_end (&w);
+  json_writer w;
+  json_writer_begin (&w, out, depth);
+  json_writer_int (&w, "index", bar->index, TRUE);
+  json_writer_hex (&w, "start", bar->start, 0);
+  json_writer_uint (&w, "size", bar->size);
+  json_writer_bool (&w, "is64", bar->is64);
+  json_writer_bool (&w, "prefetchable", bar->prefetchable);
+  json_writer_end (&w);
 }
 
 static void
 write_string_element (GString *out, gconstpointer data, guint i, guint depth)
 {
   (void) depth;
-  const char *text = g_ptr_array_index ((const GPtrArray *) data, i);
-  append_string (out, text, strlen (text));
+  json_text_string (out, g_ptr_array_index ((const GPtrArray *) data, i));
 }
 
 static void
 write_region (GString *out, gconstpointer data, guint i, guint depth)
 {
   const host_reserved_region *region = &g_array_index ((const GArray *) data, host_reserved_region, i);
-  object_writer w;
-  w_begin (&w, out, depth);
-  w_hex (&w, "start", region->start, 0);
-  w_hex (&w, "end", region->end, 0);
-  w_string (&w, "type", region->type);
-  w_end (&w);
+  json_writer w;
+  json_writer_begin (&w, out, depth);
+  json_writer_hex (&w, "start", region->start, 0);
+  json_writer_hex (&w, "end", region->end, 0);
+  json_writer_string (&w, "type", region->type);
+  json_writer_end (&w);
 }
 
 static void
 write_device (GString *out, gconstpointer data, guint i, guint depth)
 {
   const host_pci_device *dev = g_ptr_array_index ((const GPtrArray *) data, i);
-  object_writer w;
-  w_begin (&w, out, depth);
-  w_string (&w, "bdf", dev->bdf ? dev->bdf : "");
-  w_hex (&w, "vendor", dev->vendor, 4);
-  w_hex (&w, "device", dev->device, 4);
-  w_hex (&w, "class", dev->class_code, 6);
-  w_string (&w, "class_name", pci_class_name (dev->class_code));
-  w_bool (&w, "is_bridge", dev->is_bridge);
-  w_string (&w, "driver", dev->driver);
-  w_int (&w, "iommu_group", dev->iommu_group, dev->iommu_group >= 0);
-  w_string (&w, "smmu", dev->smmu);
-  w_string (&w, "smmu_source", dev->smmu_source);
-  w_int (&w, "numa_node", dev->numa_node, dev->numa_node >= 0);
-  w_string (&w, "vfio_cdev", dev->vfio_cdev);
-  w_array (&w, "bars", dev->bars->len, write_bar, dev->bars);
-  w_uint (&w, "bar_total", dev->bar_total);
-  w_uint (&w, "bar64_total", dev->bar64_total);
-  w_string (&w, "link_speed", dev->link_speed);
-  w_int (&w, "link_width", dev->link_width, dev->link_width > 0);
-  w_string (&w, "ats", tristate_name (dev->ats));
-  w_string (&w, "pri", tristate_name (dev->pri));
-  w_string (&w, "pasid", tristate_name (dev->pasid));
-  w_int (&w, "pasid_width", dev->pasid_width, dev->pasid_width >= 0);
-  w_string (&w, "canwbs", tristate_name (dev->canwbs));
-  w_string (&w, "sysfs_path", dev->sysfs_path);
-  w_end (&w);
+  json_writer w;
+  json_writer_begin (&w, out, depth);
+  json_writer_string (&w, "bdf", dev->bdf ? dev->bdf : "");
+  json_writer_hex (&w, "vendor", dev->vendor, 4);
+  json_writer_hex (&w, "device", dev->device, 4);
+  json_writer_hex (&w, "class", dev->class_code, 6);
+  json_writer_string (&w, "class_name", pci_class_name (dev->class_code));
+  json_writer_bool (&w, "is_bridge", dev->is_bridge);
+  json_writer_string (&w, "driver", dev->driver);
+  json_writer_int (&w, "iommu_group", dev->iommu_group, dev->iommu_group >= 0);
+  json_writer_string (&w, "smmu", dev->smmu);
+  json_writer_string (&w, "smmu_source", dev->smmu_source);
+  json_writer_int (&w, "numa_node", dev->numa_node, dev->numa_node >= 0);
+  json_writer_string (&w, "vfio_cdev", dev->vfio_cdev);
+  json_writer_array (&w, "bars", dev->bars->len, write_bar, dev->bars);
+  json_writer_uint (&w, "bar_total", dev->bar_total);
+  json_writer_uint (&w, "bar64_total", dev->bar64_total);
+  json_writer_string (&w, "link_speed", dev->link_speed);
+  json_writer_int (&w, "link_width", dev->link_width, dev->link_width > 0);
+  json_writer_string (&w, "ats", tristate_name (dev->ats));
+  json_writer_string (&w, "pri", tristate_name (dev->pri));
+  json_writer_string (&w, "pasid", tristate_name (dev->pasid));
+  json_writer_int (&w, "pasid_width", dev->pasid_width, dev->pasid_width >= 0);
+  json_writer_string (&w, "canwbs", tristate_name (dev->canwbs));
+  json_writer_string (&w, "sysfs_path", dev->sysfs_path);
+  json_writer_end (&w);
 }
 
 static void
 write_group (GString *out, gconstpointer data, guint i, guint depth)
 {
   const host_iommu_group *group = g_ptr_array_index ((const GPtrArray *) data, i);
-  object_writer w;
-  w_begin (&w, out, depth);
-  w_int (&w, "id", group->id, TRUE);
-  w_string (&w, "type", group->type);
-  w_array (&w, "devices", group->devices->len, write_string_element, group->devices);
-  w_array (&w, "reserved_regions", group->reserved_regions->len, write_region, group->reserved_regions);
-  w_end (&w);
+  json_writer w;
+  json_writer_begin (&w, out, depth);
+  json_writer_int (&w, "id", group->id, TRUE);
+  json_writer_string (&w, "type", group->type);
+  json_writer_array (&w, "devices", group->devices->len, write_string_element, group->devices);
+  json_writer_array (&w, "reserved_regions", group->reserved_regions->len, write_region, group->reserved_regions);
+  json_writer_end (&w);
 }
 
 static json_object *
@@ -734,28 +215,41 @@ build_document (const host_model *host, json_object *checks)
   return doc;
 }
 
-char *
-hostjson_to_string (const host_model *host, json_object *checks)
+/* The document into out; with a sink, moved there as it is written. */
+static void
+write_document (GString *out, FILE *sink, const host_model *host, json_object *checks)
 {
   g_autoptr (json_object) doc = build_document (host, checks);
-  GString *out = g_string_new (NULL);
-  object_writer w;
-  w_begin (&w, out, 0);
+  json_writer w;
+  json_writer_begin (&w, out, 0);
+  w.sink = sink;
   json_object_object_foreach (doc, key, member)
     {
       if (strcmp (key, "pci_devices") == 0)
-        w_array (&w, key, host->devices->len, write_device, host->devices);
+        json_writer_array (&w, key, host->devices->len, write_device, host->devices);
       else if (strcmp (key, "iommu_groups") == 0)
-        w_array (&w, key, host->groups->len, write_group, host->groups);
+        json_writer_array (&w, key, host->groups->len, write_group, host->groups);
       else
-        {
-          w_key (&w, key);
-          append_pretty (out, member, 1);
-        }
+        json_writer_tree (&w, key, member);
     }
-  w_end (&w);
+  json_writer_end (&w);
   g_string_append_c (out, '\n');
+}
+
+char *
+hostjson_to_string (const host_model *host, json_object *checks)
+{
+  GString *out = g_string_new (NULL);
+  write_document (out, NULL, host, checks);
   return g_string_free (out, FALSE);
+}
+
+void
+hostjson_write (FILE *file, const host_model *host, json_object *checks)
+{
+  g_autoptr (GString) out = g_string_sized_new (65536 + 4096);
+  write_document (out, file, host, checks);
+  fwrite (out->str, 1, out->len, file);
 }
 
 json_object *

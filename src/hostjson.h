@@ -4,7 +4,9 @@
  * again gives the same bytes.  Schema: data/schemas/host.schema.json. */
 #pragma once
 #include <json-c/json.h>
+#include <stdio.h>
 #include "hostmodel.h"
+#include "jsonread.h"
 
 #define HOSTJSON_FORMAT "smmuctl-host"   /* top-level "format" key */
 #define HOSTJSON_FORMAT_VERSION 1
@@ -15,6 +17,9 @@
 json_object *hostjson_from_model (const host_model *host, json_object *checks);
 /* Pretty (2-space), stable key order, trailing newline. */
 char *hostjson_to_string (const host_model *host, json_object *checks);
+/* The same text onto file, in pieces, without holding it all (probe --json
+ * of a large host); write errors are left in ferror (file). */
+void hostjson_write (FILE *file, const host_model *host, json_object *checks);
 
 /* SMMUCTL_ERROR_INPUT with a message naming the JSON path, e.g.
  * "host.json: $.pci_devices[3].iommu_group: expected an integer or null".
@@ -22,50 +27,3 @@ char *hostjson_to_string (const host_model *host, json_object *checks);
  * an SMMU's "devices") are recomputed, not read. */
 host_model *hostjson_parse (const char *data, gsize len, const char *source_name, GError **error);
 host_model *hostjson_read_file (const char *path, GError **error); /* "-" = stdin */
-
-/* smmuctl's one JSON text style, for every --json output: 2-space indent,
- * "[]"/"{}" when empty, "/" not escaped, UTF-8 kept, trailing newline. */
-char *json_pretty_string (json_object *doc);
-
-/* Read a whole file ("-" = stdin) of at most max_size bytes; INPUT error
- * naming the file otherwise.  Works for pipes and process substitution. */
-char *json_read_input (const char *path, gsize max_size, gsize *len, GError **error);
-
-/* Typed reading of untrusted JSON with errors that name the JSON path.
- * The first error is kept and later reads return their defaults, so a
- * reader can read a whole object and check r->error once. */
-typedef struct {
-  const char *source;  /* file name for messages */
-  GString *path;       /* "$.smmus[2]" while reading inside it */
-  GError *error;       /* first failure, SMMUCTL_ERROR_INPUT */
-} json_reader;
-
-void json_reader_init (json_reader *r, const char *source);
-void json_reader_clear (json_reader *r);
-/* Parse text into a tree (syntax errors give line:column); NULL on error. */
-json_object *json_reader_parse (json_reader *r, const char *data, gsize len);
-/* Fail at the current path (plus key, when not NULL). */
-void json_reader_fail (json_reader *r, const char *key, const char *format, ...) G_GNUC_PRINTF (3, 4);
-
-/* Descend into a member or an element for messages; leave with the mark. */
-gsize json_reader_enter (json_reader *r, const char *key);
-gsize json_reader_enter_index (json_reader *r, gsize index);
-void json_reader_leave (json_reader *r, gsize mark);
-
-/* Members of obj.  Absent (or null where allowed) gives the default; a
- * wrong type fails.  Strings are newly allocated. */
-gboolean json_reader_has (json_object *obj, const char *key);
-json_object *json_reader_object (json_reader *r, json_object *obj, const char *key); /* NULL: absent or null */
-json_object *json_reader_array (json_reader *r, json_object *obj, const char *key);  /* NULL: absent or null */
-char *json_reader_string (json_reader *r, json_object *obj, const char *key, gboolean nullable);
-gboolean json_reader_bool (json_reader *r, json_object *obj, const char *key, gboolean dflt);
-gint64 json_reader_int (json_reader *r, json_object *obj, const char *key, gint64 dflt,
-                        gint64 min, gint64 max, gboolean nullable);
-guint64 json_reader_uint64 (json_reader *r, json_object *obj, const char *key, guint64 dflt);
-/* "0x…" hexadecimal string (1..16 digits), at most max. */
-guint64 json_reader_hex (json_reader *r, json_object *obj, const char *key, guint64 dflt, guint64 max);
-guint64 json_reader_hex_value (json_reader *r, json_object *value, guint64 max); /* at the current path */
-tristate json_reader_tristate (json_reader *r, json_object *obj, const char *key);
-
-/* Hex strings as written in documents: "0x%llx", or zero-padded to digits. */
-json_object *json_hex_new (guint64 value, guint digits);

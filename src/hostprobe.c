@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "errors.h"
-#include "hostjson.h"
+#include "jsonread.h"
 #include "iort.h"
 
 /* An IORT is a few KiB; 1 MiB is far beyond any real one. */

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "hostjson.h"
+#include "jsontext.h"
 
 /* ---- decoding ------------------------------------------------------------ */
 

@@ -3,9 +3,9 @@
  * IDR table of idr.h. */
 #pragma once
 #include <json-c/json.h>
-#include "hostjson.h"
 #include "hostmodel.h"
 #include "idr.h"
+#include "jsonread.h"
 
 /* iommu_hw_info.out_capabilities (uapi IOMMU_HW_CAP_*). */
 typedef enum {

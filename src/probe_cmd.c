@@ -179,16 +179,13 @@ cmd_probe (const smmuctl_globals *globals, int argc, char **argv, GError **error
   g_autoptr (GPtrArray) checks = host_checks_run (host);
 
   if (json)
-    {
-      g_autofree char *doc = hostjson_to_string (host, host_checks_to_json (checks));
-      fputs (doc, stdout);
-    }
+    hostjson_write (stdout, host, host_checks_to_json (checks));
   else
     {
       text_sink sink = { globals->color, stdout };
       print_text (&sink, host, checks);
     }
-  if (fflush (stdout) != 0)
+  if (fflush (stdout) != 0 || ferror (stdout))
     {
       g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_OUTPUT, "cannot write to standard output");
       return SMMUCTL_EXIT_USAGE;

@@ -9,6 +9,7 @@
 
 #include "errors.h"
 #include "hostjson.h"
+#include "jsontext.h"
 #include "hostload.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)

@@ -6,6 +6,7 @@
 
 #include "errors.h"
 #include "hwinfo.h"
+#include "jsontext.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_object, json_object_put)
 

@@ -118,23 +118,37 @@ host_iommu_group_free (host_iommu_group *group)
   g_free (group);
 }
 
+/* One field of hex digits (no sign, no 0x), saturating above limit. */
+static const char *
+hex_field (const char *p, unsigned limit, unsigned *value)
+{
+  const char *start = p;
+  unsigned v = 0;
+  for (; g_ascii_isxdigit (*p); p++)
+    v = v > limit ? v : v * 16 + (unsigned) g_ascii_xdigit_value (*p);
+  *value = v;
+  return p != start ? p : NULL;
+}
+
 gboolean
 pci_bdf_parse (const char *text, guint32 *segment, guint8 *bus, guint8 *slot, guint8 *function)
 {
-  unsigned int s = 0, b, d, f;
-  int consumed = 0;
-  if (text == NULL)
+  /* "SSSS:BB:DD.F" or "BB:DD.F"; parsed by hand, as this runs for every
+   * device of a host and sscanf costs more than reading the device. */
+  unsigned first, second, s = 0, b, d, f;
+  const char *p = text != NULL ? hex_field (text, 0xffff, &first) : NULL;
+  if (p == NULL || *p != ':' || (p = hex_field (p + 1, 0xffff, &second)) == NULL)
     return FALSE;
-  if (sscanf (text, "%x:%x:%x.%x%n", &s, &b, &d, &f, &consumed) == 4 && text[consumed] == '\0')
-    ;
-  else if (s = 0, sscanf (text, "%x:%x.%x%n", &b, &d, &f, &consumed) == 3 && text[consumed] == '\0')
-    ;
+  if (*p == ':')
+    {
+      s = first, b = second;
+      if ((p = hex_field (p + 1, 0xffff, &d)) == NULL)
+        return FALSE;
+    }
   else
+    b = first, d = second;
+  if (*p != '.' || (p = hex_field (p + 1, 0xffff, &f)) == NULL || *p != '\0')
     return FALSE;
-  /* sscanf's %x also takes signs and 0x prefixes; insist on plain hex digits. */
-  for (const char *p = text; *p; p++)
-    if (!g_ascii_isxdigit (*p) && *p != ':' && *p != '.')
-      return FALSE;
   if (s > 0xffff || b > 0xff || d > 0x1f || f > 7)
     return FALSE;
   if (segment) *segment = s;
@@ -289,12 +303,18 @@ host_model_finish (host_model *host)
   g_array_sort (host->numa_nodes, compare_numa);
   for (guint i = 0; i < host->groups->len; i++)
     g_ptr_array_sort (((host_iommu_group *) host->groups->pdata[i])->devices, compare_strings);
+  g_autoptr (GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < host->smmus->len; i++)
-    g_ptr_array_set_size (((host_smmu *) host->smmus->pdata[i])->devices, 0);
+    {
+      host_smmu *smmu = host->smmus->pdata[i];
+      g_ptr_array_set_size (smmu->devices, 0);
+      if (smmu->name != NULL && !g_hash_table_contains (by_name, smmu->name))
+        g_hash_table_insert (by_name, smmu->name, smmu); /* the first of a name, as host_find_smmu */
+    }
   for (guint i = 0; i < host->devices->len; i++)
     {
       host_pci_device *dev = host->devices->pdata[i];
-      host_smmu *smmu = host_find_smmu (host, dev->smmu);
+      host_smmu *smmu = dev->smmu != NULL ? g_hash_table_lookup (by_name, dev->smmu) : NULL;
       if (smmu != NULL)
         g_ptr_array_add (smmu->devices, g_strdup (dev->bdf));
     }

@@ -18,6 +18,11 @@ printable (char *text)
 {
   if (text == NULL)
     return NULL;
+  gboolean clean = g_utf8_validate (text, -1, NULL);
+  for (const char *p = text; clean && *p; p++)
+    clean = (guchar) *p >= 0x20 && *p != 0x7f;
+  if (clean)
+    return text; /* the usual case: no copy */
   char *valid = g_utf8_make_valid (text, -1);
   g_free (text);
   for (char *p = valid; *p; p++)
@@ -167,11 +172,14 @@ read_bars (sysroot *root, host_model *host, host_pci_device *dev)
       note_error (host, error);
       return;
     }
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  for (guint index = 0; index < 6 && lines[index] != NULL; index++)
+  char *line = *text != '\0' ? text : NULL, *next;
+  for (guint index = 0; index < 6 && line != NULL; index++, line = next)
     {
+      next = strchr (line, '\n');
+      if (next != NULL)
+        *next++ = '\0';
       guint64 start, end, flags;
-      char *p = lines[index], *q;
+      char *p = line, *q;
       start = g_ascii_strtoull (p, &q, 16);
       if (q == p) goto bad;
       end = g_ascii_strtoull (p = q, &q, 16);
@@ -196,8 +204,8 @@ read_bars (sysroot *root, host_model *host, host_pci_device *dev)
     bad:
       {
         g_autofree char *shown = sysroot_display (root, path);
-        add_note (host, "%s line %u: '%s' is not 'start end flags'; BAR %u ignored", shown, index + 1,
-                  lines[index], index);
+        add_note (host, "%s line %u: '%s' is not 'start end flags'; BAR %u ignored", shown, index + 1, line,
+                  index);
       }
     }
 }
@@ -246,9 +254,8 @@ hostprobe_parse_config (host_pci_device *dev, const guint8 *config, gsize len)
 static char *
 read_link_name (sysroot *root, host_model *host, const char *dir, const char *attr)
 {
-  g_autofree char *path = g_strconcat (dir, "/", attr, NULL);
   g_autoptr (GError) error = NULL;
-  char *name = sysroot_link_basename (root, path, &error);
+  char *name = sysroot_link_basename (root, dir, attr, &error);
   if (name == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     note_error (host, error);
   return printable (name);
@@ -346,9 +353,10 @@ read_device (sysroot *root, host_model *host, const char *bdf)
   const char *dir = dev->sysfs_path;
 
   g_autofree char *config_path = g_strconcat (dir, "/config", NULL);
-  g_autoptr (GBytes) config = sysroot_read_bytes (root, config_path, 4096, NULL);
+  guint8 config_data[4096];
   gsize config_len = 0;
-  const guint8 *config_data = config != NULL ? g_bytes_get_data (config, &config_len) : NULL;
+  if (!sysroot_read_into (root, config_path, config_data, sizeof config_data, &config_len, NULL))
+    config_len = 0;
   /* A function that answers all-ones (a VF, a device in reset) has no
    * usable header: fall back to the kernel's attribute files. */
   if (config_len >= 64 && !(config_data[0] == 0xff && config_data[1] == 0xff))
@@ -433,19 +441,25 @@ read_reserved_regions (sysroot *root, host_model *host, host_iommu_group *group,
   g_autofree char *text = sysroot_read_text (root, path, NULL);
   if (text == NULL)
     return;
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  for (char **line = lines; *line; line++)
+  for (char *line = text, *next; line != NULL; line = next)
     {
-      g_auto (GStrv) f = g_strsplit_set (g_strstrip (*line), " \t", -1);
-      if (**line == '\0')
+      next = strchr (line, '\n');
+      if (next != NULL)
+        *next++ = '\0';
+      g_strstrip (line);
+      if (*line == '\0')
         continue;
-      if (g_strv_length (f) != 3)
+      /* Exactly three fields, one blank or tab between each. */
+      char *first = strpbrk (line, " \t");
+      char *second = first != NULL ? strpbrk (first + 1, " \t") : NULL;
+      if (second == NULL || strpbrk (second + 1, " \t") != NULL)
         {
-          add_note (host, "%s: '%s' is not 'start end type', ignored", path, *line);
+          add_note (host, "%s: '%s' is not 'start end type', ignored", path, line);
           continue;
         }
-      host_reserved_region region = { g_ascii_strtoull (f[0], NULL, 16), g_ascii_strtoull (f[1], NULL, 16),
-                                      printable (g_strdup (f[2])) };
+      *first = *second = '\0';
+      host_reserved_region region = { g_ascii_strtoull (line, NULL, 16), g_ascii_strtoull (first + 1, NULL, 16),
+                                      printable (g_strdup (second + 1)) };
       g_array_append_val (group->reserved_regions, region);
     }
 }
@@ -497,10 +511,14 @@ read_groups (sysroot *root, host_model *host)
 static void
 check_smmu_links (sysroot *root, host_model *host)
 {
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < host->smmus->len; i++)
+    if (((host_smmu *) host->smmus->pdata[i])->name != NULL)
+      g_hash_table_add (names, ((host_smmu *) host->smmus->pdata[i])->name);
   for (guint i = 0; i < host->devices->len; i++)
     {
       host_pci_device *dev = host->devices->pdata[i];
-      if (dev->smmu == NULL || host_find_smmu (host, dev->smmu) != NULL)
+      if (dev->smmu == NULL || g_hash_table_contains (names, dev->smmu))
         continue;
       g_autofree char *shown = sysroot_display (root, dev->sysfs_path);
       add_note (host, "%s/iommu: link target missing ('%s' is not in /sys/class/iommu)", shown, dev->smmu);

@@ -325,93 +325,127 @@ open_resolved (sysroot *r, const char *path, int flags, GError **error)
   return fd;
 }
 
-GBytes *
-sysroot_read_bytes (sysroot *r, const char *path, gsize max_size, GError **error)
+/* Read path, at most max_size bytes, into stack (stack_size bytes) when it
+ * fits there and into *heap (the caller frees it) when not; NUL-terminated.
+ * A sysfs attribute is at most a page and config space exactly one, so with
+ * a page-sized stack buffer the common case costs open and one read, with
+ * no allocation: a short read is the end of a regular file.  Only an empty
+ * or failed read asks what the file is, so that a FIFO or a directory is
+ * named as such.  O_NONBLOCK: a FIFO planted in a tree cannot hang us. */
+static char *
+read_file (sysroot *r, const char *path, gsize max_size, char *stack, gsize stack_size, char **heap, gsize *len,
+           GError **error)
 {
-  /* O_NONBLOCK so that a FIFO planted in a tree cannot hang us. */
+  *heap = NULL;
   int fd = open_resolved (r, path, O_RDONLY | O_NONBLOCK, error);
   if (fd < 0)
     return NULL;
-  g_autofree char *real = sysroot_display (r, path);
-  /* One read of max_size + 1 bytes: a regular file (and every sysfs
-   * attribute) that fits returns short, which is its end, so the common case
-   * costs open, read, close.  Only an empty or failed read asks what the
-   * file is, so that a FIFO or a directory is named as such. */
-  /* A sysfs attribute is at most a page (config space is exactly one):
-   * start there and grow only for the rare larger file. */
-  gsize want = max_size + 1;
-  gsize chunk = MIN (want, (gsize) 4097);
-  GByteArray *buf = g_byte_array_sized_new ((guint) chunk);
+  char *buf = stack;
+  gsize cap = stack_size - 1, have = 0; /* room kept for the NUL */
+  ssize_t n;
   for (;;)
     {
-      g_byte_array_set_size (buf, buf->len + (guint) chunk);
-      ssize_t n = read (fd, buf->data + buf->len - chunk, chunk);
+      n = read (fd, buf + have, cap - have);
       if (n < 0 && errno == EINTR)
-        {
-          g_byte_array_set_size (buf, buf->len - (guint) chunk);
-          continue;
-        }
-      int saved = errno;
-      g_byte_array_set_size (buf, buf->len - (guint) chunk + (guint) MAX (n, 0));
-      struct stat st;
-      if ((n <= 0 && buf->len == 0) && (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)))
-        {
-          release_fd (r, fd);
-          g_byte_array_unref (buf);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s: not a regular file", real);
-          return NULL;
-        }
+        continue;
       if (n < 0)
-        {
-          release_fd (r, fd);
-          g_byte_array_unref (buf);
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", real, g_strerror (saved));
-          return NULL;
-        }
-      if (buf->len > max_size)
-        {
-          release_fd (r, fd);
-          g_byte_array_unref (buf);
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                       "%s: larger than %" G_GSIZE_FORMAT " bytes", real, max_size);
-          return NULL;
-        }
-      if ((gsize) n < chunk)
         break;
+      have += (gsize) n;
+      if (have > max_size || have < cap)
+        break;
+      /* Full: grow, up to one byte past max_size to see a file too large. */
+      cap = MIN (cap * 2, max_size + 1);
+      *heap = buf == stack ? memcpy (g_malloc (cap + 1), stack, have) : g_realloc (*heap, cap + 1);
+      buf = *heap;
     }
+  int saved = errno;
+  struct stat st;
+  gboolean not_regular = n <= 0 && have == 0 && (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode));
   release_fd (r, fd);
-  return g_byte_array_free_to_bytes (buf);
+  if (not_regular || n < 0 || have > max_size)
+    {
+      g_autofree char *shown = sysroot_display (r, path);
+      if (not_regular)
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_REGULAR_FILE, "%s: not a regular file", shown);
+      else if (n < 0)
+        g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", shown, g_strerror (saved));
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE, "%s: larger than %" G_GSIZE_FORMAT " bytes",
+                     shown, max_size);
+      g_clear_pointer (heap, g_free);
+      return NULL;
+    }
+  buf[have] = '\0';
+  *len = have;
+  return buf;
+}
+
+/* One page and the byte that shows a read ended, plus the NUL. */
+#define PAGE_BUFFER 4098
+
+GBytes *
+sysroot_read_bytes (sysroot *r, const char *path, gsize max_size, GError **error)
+{
+  char stack[PAGE_BUFFER], *heap;
+  gsize len;
+  char *data = read_file (r, path, max_size, stack, sizeof stack, &heap, &len, error);
+  if (data == NULL)
+    return NULL;
+  return heap != NULL ? g_bytes_new_take (heap, len) : g_bytes_new (data, len);
+}
+
+gboolean
+sysroot_read_into (sysroot *r, const char *path, void *buf, gsize size, gsize *len, GError **error)
+{
+  char stack[PAGE_BUFFER], *heap;
+  char *data = read_file (r, path, size, stack, sizeof stack, &heap, len, error);
+  if (data == NULL)
+    return FALSE;
+  memcpy (buf, data, *len);
+  g_free (heap);
+  return TRUE;
 }
 
 /* sysfs attributes are one short line; 64 KiB covers the longest we read. */
 #define MAX_TEXT_ATTRIBUTE 65536
 
-char *
-sysroot_read_text (sysroot *r, const char *path, GError **error)
+/* An attribute's text in stack or *heap, as read_file: valid UTF-8 without
+ * NULs, trailing whitespace removed. */
+static char *
+read_text (sysroot *r, const char *path, char *stack, gsize stack_size, char **heap, GError **error)
 {
-  g_autoptr (GBytes) bytes = sysroot_read_bytes (r, path, MAX_TEXT_ATTRIBUTE, error);
-  if (bytes == NULL)
-    return NULL;
   gsize len;
-  const char *data = g_bytes_get_data (bytes, &len);
-  if (len == 0)
-    return g_strdup ("");
-  if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, (gssize) len, NULL))
+  char *data = read_file (r, path, MAX_TEXT_ATTRIBUTE, stack, stack_size, heap, &len, error);
+  if (data == NULL)
+    return NULL;
+  if (memchr (data, '\0', len) != NULL || !g_utf8_validate_len (data, len, NULL))
     {
       g_autofree char *shown = sysroot_display (r, path);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not a text attribute", shown);
+      g_clear_pointer (heap, g_free);
       return NULL;
     }
-  char *text = g_strndup (data, len);
-  return g_strchomp (text);
+  return g_strchomp (data);
+}
+
+char *
+sysroot_read_text (sysroot *r, const char *path, GError **error)
+{
+  char stack[PAGE_BUFFER], *heap;
+  char *text = read_text (r, path, stack, sizeof stack, &heap, error);
+  if (text == NULL)
+    return NULL;
+  return heap != NULL ? heap : g_strdup (text);
 }
 
 gboolean
 sysroot_read_int64 (sysroot *r, const char *path, gint64 *value, GError **error)
 {
-  g_autofree char *text = sysroot_read_text (r, path, error);
+  char stack[PAGE_BUFFER], *heap;
+  char *text = read_text (r, path, stack, sizeof stack, &heap, error);
   if (text == NULL)
     return FALSE;
+  g_autofree char *owned = heap;
   char *end = NULL;
   errno = 0;
   gint64 v = g_ascii_strtoll (text, &end, 0);
@@ -451,11 +485,9 @@ sysroot_check_dir (sysroot *r, const char *path, GError **error)
 }
 
 char *
-sysroot_link_basename (sysroot *r, const char *path, GError **error)
+sysroot_link_basename (sysroot *r, const char *dir, const char *name, GError **error)
 {
-  g_autofree char *parent = g_path_get_dirname (path);
-  g_autofree char *name = g_path_get_basename (path);
-  int dirfd = link_dir (r, parent, error);
+  int dirfd = link_dir (r, dir, error);
   if (dirfd < 0)
     return NULL;
   char target[PATH_MAX];
@@ -463,15 +495,19 @@ sysroot_link_basename (sysroot *r, const char *path, GError **error)
   if (n < 0)
     {
       int saved = errno;
-      g_autofree char *shown = sysroot_display (r, path);
+      g_autofree char *shown = g_strconcat (r->base, dir, "/", name, NULL);
       if (saved == EINVAL)
         g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SYMBOLIC_LINK, "%s: not a symbolic link", shown);
       else
         set_errno_error (error, saved, shown);
       return NULL;
     }
+  /* The last component, as g_path_get_basename gives it ("/" for "/"). */
+  while (n > 1 && target[n - 1] == '/')
+    n--;
   target[n] = '\0';
-  return g_path_get_basename (target);
+  const char *slash = n > 1 ? memrchr (target, '/', (gsize) n) : NULL;
+  return g_strdup (slash != NULL ? slash + 1 : target);
 }
 
 static gint

@@ -27,14 +27,17 @@ char *sysroot_resolve (sysroot *root, const char *path, GError **error);
 /* Read a regular file (sysfs attribute, table) of at most max_size bytes.
  * Refuses FIFOs, devices and directories without blocking on them. */
 GBytes *sysroot_read_bytes (sysroot *root, const char *path, gsize max_size, GError **error);
+/* Read a file of at most size bytes into buf (no allocation): config space. */
+gboolean sysroot_read_into (sysroot *root, const char *path, void *buf, gsize size, gsize *len, GError **error);
 /* Text attribute with trailing whitespace removed; NULL on error. */
 char *sysroot_read_text (sysroot *root, const char *path, GError **error);
 /* Parse a sysfs number attribute ("0x10de", "-1", "16"). */
 gboolean sysroot_read_int64 (sysroot *root, const char *path, gint64 *value, GError **error);
 
-/* Basename of a symlink's target, without resolving it ("vfio-pci" for a
- * driver link); NULL with NOT_FOUND when path is not a symlink. */
-char *sysroot_link_basename (sysroot *root, const char *path, GError **error);
+/* Basename of the target of symlink dir/name, without resolving it
+ * ("vfio-pci" for a device's driver link); NULL with NOT_FOUND when it is
+ * missing, NOT_SYMBOLIC_LINK when it is not a symlink. */
+char *sysroot_link_basename (sysroot *root, const char *dir, const char *name, GError **error);
 
 /* Whether path is a directory inside the root; the error says why not
  * (missing, a link loop).  Keeps it open for the link reads that follow. */

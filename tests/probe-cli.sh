@@ -14,6 +14,14 @@ for h in $HOSTS; do
   json_schema "$WORK/out" data/schemas/host.schema.json
 done
 
+# The kernel's in-root resolution (openat2) and smmuctl's own (older
+# kernels, seccomp filters) read every fixture, broken ones too, the same.
+for root in tests/data/hosts/*/; do
+  "$SMMUCTL" probe --json --root "$root" >"$WORK/kernel.json" 2>&1
+  SMMUCTL_NO_OPENAT2=1 "$SMMUCTL" probe --json --root "$root" >"$WORK/own.json" 2>&1
+  cmp -s "$WORK/kernel.json" "$WORK/own.json" && ok || fail "$root: openat2 and own resolver differ"
+done
+
 # Facts a reader of the example host must see.
 "$SMMUCTL" probe --root tests/data/hosts/gb200 --hwinfo-json tests/data/hosts/gb200/hwinfo.json >"$WORK/gb" 2>&1
 expect_grep '^smmu3\.0x0000000016000000  node 0 ' "$WORK/gb" "GPU SMMU line"

@@ -181,6 +181,17 @@ expect_status 3 "--connect: an unreachable URI" -- "$SMMUCTL" validate -c test:/
 expect_grep '^smmuctl: validate: cannot connect to libvirt at test:///nonexistent/driver.xml: ' "$WORK/err" "says where"
 if [ "$(wc -l <"$WORK/err")" -eq 1 ]; then ok; else fail "one line of error, got: $(cat "$WORK/err")"; fi
 expect_status 2 "--connect without DOMAIN" -- "$SMMUCTL" validate -c "$URI"
+# libvirt is loaded when --connect needs it: an unusable libvirt.so.0 (here a
+# text file found first on LD_LIBRARY_PATH) is exit 3 naming the package,
+# and checking files never needs the library at all.
+mkdir -p "$WORK/nolibvirt"
+echo 'not a library' >"$WORK/nolibvirt/libvirt.so.0"
+LD_LIBRARY_PATH=$WORK/nolibvirt expect_status 3 "--connect without a usable libvirt" -- \
+  "$SMMUCTL" validate -c "$URI" vm-good
+expect_grep '^smmuctl: validate: --connect test:///.*: the libvirt client library is not usable: .*libvirt\.so\.0.*apt-get install libvirt0\)$' \
+  "$WORK/err" "names the library and the package"
+LD_LIBRARY_PATH=$WORK/nolibvirt expect_status 0 "files need no libvirt" -- \
+  "$SMMUCTL" validate "$CASES/smu002-ok-versioned-virt.xml"
 
 # ---- validate(plan(host)) has no errors, for every fixture host plan accepts ----
 planned=0

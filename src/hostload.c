@@ -36,8 +36,8 @@ host_load (const host_load_options *opts, GError **error)
           if (sysroot_is_live (root))
             hwinfo_read_live (host);
           else
-            g_ptr_array_add (host->notes, g_strdup ("--hwinfo reads the running kernel only; ignored with --root "
-                                                    "(use --hwinfo-json with a recording)"));
+            host_model_note (host, "--hwinfo reads the running kernel only; ignored with --root "
+                                   "(use --hwinfo-json with a recording)");
         }
     }
   if (opts->hwinfo_json != NULL && !hwinfo_load_json (host, opts->hwinfo_json, error))

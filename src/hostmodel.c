@@ -294,8 +294,35 @@ compare_strings (gconstpointer a, gconstpointer b)
   return g_strcmp0 (*(char *const *) a, *(char *const *) b);
 }
 
+char *
+host_text_printable (char *text)
+{
+  if (text == NULL)
+    return NULL;
+  gboolean clean = g_utf8_validate (text, -1, NULL);
+  for (const char *p = text; clean && *p; p++)
+    clean = (guchar) *p >= 0x20 && *p != 0x7f;
+  if (clean)
+    return text; /* the usual case: no copy */
+  char *valid = g_utf8_make_valid (text, -1);
+  g_free (text);
+  for (char *p = valid; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return valid;
+}
 void
-host_model_finish (host_model *host)
+host_model_note (host_model *host, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_ptr_array_add (host->notes, host_text_printable (g_strdup_vprintf (format, args)));
+  va_end (args);
+}
+
+void
+host_model_finish
+ (host_model *host)
 {
   g_ptr_array_sort (host->smmus, compare_smmus);
   g_ptr_array_sort (host->devices, compare_devices);

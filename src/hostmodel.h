@@ -132,6 +132,13 @@ host_smmu *host_find_smmu_by_base (const host_model *host, guint64 base);
 host_iommu_group *host_find_group (const host_model *host, int id);
 gboolean host_has_numa_node (const host_model *host, int id);
 
+/* Names and text in a tree are bytes anyone may have written: make them
+ * valid UTF-8 without control characters before they reach a terminal or a
+ * JSON string.  Takes text (NULL passes), returns it or a cleaned copy. */
+char *host_text_printable (char *text);
+/* Add one line to host->notes (printable as above). */
+void host_model_note (host_model *host, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
 /* After the lists are filled: sort them, fill each SMMU's device list. */
 void host_model_finish (host_model *host);
 

@@ -5,45 +5,13 @@
 #include <string.h>
 
 #include "errors.h"
-#include "jsonread.h"
-#include "iort.h"
+#include "hostiort.h"
 
-/* An IORT is a few KiB; 1 MiB is far beyond any real one. */
-#define MAX_IORT_SIZE (1024 * 1024)
-
-/* Names in a tree are bytes anyone may have written: make them valid UTF-8
- * without control characters before they reach a terminal or a JSON string. */
-static char *
-printable (char *text)
-{
-  if (text == NULL)
-    return NULL;
-  gboolean clean = g_utf8_validate (text, -1, NULL);
-  for (const char *p = text; clean && *p; p++)
-    clean = (guchar) *p >= 0x20 && *p != 0x7f;
-  if (clean)
-    return text; /* the usual case: no copy */
-  char *valid = g_utf8_make_valid (text, -1);
-  g_free (text);
-  for (char *p = valid; *p; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      *p = '?';
-  return valid;
-}
-
-static void G_GNUC_PRINTF (2, 3)
-add_note (host_model *host, const char *fmt, ...)
-{
-  va_list ap;
-  va_start (ap, fmt);
-  g_ptr_array_add (host->notes, printable (g_strdup_vprintf (fmt, ap)));
-  va_end (ap);
-}
 
 static void
 note_error (host_model *host, GError *error)
 {
-  add_note (host, "%s", error->message);
+  host_model_note (host, "%s", error->message);
 }
 
 static void
@@ -125,7 +93,7 @@ read_smmus (sysroot *root, host_model *host)
   g_autoptr (GPtrArray) names = sysroot_list_dir (root, "/sys/class/iommu", &error);
   if (names == NULL)
     {
-      add_note (host, "no IOMMUs registered: %s", error->message);
+      host_model_note (host, "no IOMMUs registered: %s", error->message);
       return;
     }
   for (guint i = 0; i < names->len; i++)
@@ -143,13 +111,13 @@ read_smmus (sysroot *root, host_model *host)
       g_ptr_array_add (host->smmus, smmu);
       if (dir == NULL)
         {
-          add_note (host, "%s: dangling link (%s)", name, local->message);
+          host_model_note (host, "%s: dangling link (%s)", name, local->message);
           continue;
         }
       /* …/platform/arm-smmu-v3.3.auto/iommu/smmu3.0x… → the platform device. */
       g_autofree char *iommu_dir = g_path_get_dirname (dir);
       g_autofree char *platform_dir = g_path_get_dirname (iommu_dir);
-      smmu->platform_device = printable (g_path_get_basename (platform_dir));
+      smmu->platform_device = host_text_printable (g_path_get_basename (platform_dir));
       g_autofree char *numa_path = g_strconcat (platform_dir, "/numa_node", NULL);
       gint64 node;
       if (sysroot_read_int64 (root, numa_path, &node, NULL) && node >= 0 && node <= G_MAXINT)
@@ -191,7 +159,7 @@ read_bars (sysroot *root, host_model *host, host_pci_device *dev)
       if (end < start)
         {
           g_autofree char *shown = sysroot_display (root, path);
-          add_note (host, "%s line %u: end 0x%" G_GINT64_MODIFIER "x is below start 0x%" G_GINT64_MODIFIER
+          host_model_note (host, "%s line %u: end 0x%" G_GINT64_MODIFIER "x is below start 0x%" G_GINT64_MODIFIER
                     "x; BAR %u ignored", shown, index + 1, end, start, index);
           continue;
         }
@@ -204,7 +172,7 @@ read_bars (sysroot *root, host_model *host, host_pci_device *dev)
     bad:
       {
         g_autofree char *shown = sysroot_display (root, path);
-        add_note (host, "%s line %u: '%s' is not 'start end flags'; BAR %u ignored", shown, index + 1, line,
+        host_model_note (host, "%s line %u: '%s' is not 'start end flags'; BAR %u ignored", shown, index + 1, line,
                   index);
       }
     }
@@ -258,7 +226,7 @@ read_link_name (sysroot *root, host_model *host, const char *dir, const char *at
   char *name = sysroot_link_basename (root, dir, attr, &error);
   if (name == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     note_error (host, error);
-  return printable (name);
+  return host_text_printable (name);
 }
 
 static gboolean
@@ -275,7 +243,7 @@ read_hex_attr (sysroot *root, host_model *host, const char *dir, const char *att
   if (v < 0 || (guint64) v > max)
     {
       g_autofree char *shown = sysroot_display (root, path);
-      add_note (host, "%s: %" G_GINT64_FORMAT " is out of range", shown, v);
+      host_model_note (host, "%s: %" G_GINT64_FORMAT " is out of range", shown, v);
       return FALSE;
     }
   *out = (guint64) v;
@@ -336,7 +304,7 @@ static void
 read_link_attributes (sysroot *root, host_pci_device *dev)
 {
   g_autofree char *speed_path = g_strconcat (dev->sysfs_path, "/max_link_speed", NULL);
-  dev->link_speed = printable (sysroot_read_text (root, speed_path, NULL));
+  dev->link_speed = host_text_printable (sysroot_read_text (root, speed_path, NULL));
   g_autofree char *width_path = g_strconcat (dev->sysfs_path, "/max_link_width", NULL);
   gint64 width;
   if (sysroot_read_int64 (root, width_path, &width, NULL) && width > 0 && width <= 32)
@@ -386,7 +354,7 @@ read_device (sysroot *root, host_model *host, const char *bdf)
       else
         {
           g_autofree char *shown = sysroot_display (root, dir);
-          add_note (host, "%s/iommu_group: '%s' is not an IOMMU group", shown, group);
+          host_model_note (host, "%s/iommu_group: '%s' is not an IOMMU group", shown, group);
         }
     }
   dev->smmu = read_link_name (root, host, dir, "iommu");
@@ -411,7 +379,7 @@ read_devices (sysroot *root, host_model *host)
   g_autoptr (GPtrArray) names = sysroot_list_dir (root, "/sys/bus/pci/devices", &error);
   if (names == NULL)
     {
-      add_note (host, "no PCI devices: %s", error->message);
+      host_model_note (host, "no PCI devices: %s", error->message);
       return;
     }
   for (guint i = 0; i < names->len; i++)
@@ -419,7 +387,7 @@ read_devices (sysroot *root, host_model *host)
       const char *name = names->pdata[i];
       if (!pci_bdf_parse (name, NULL, NULL, NULL, NULL))
         {
-          add_note (host, "/sys/bus/pci/devices/%s: not a PCI address, ignored", name);
+          host_model_note (host, "/sys/bus/pci/devices/%s: not a PCI address, ignored", name);
           continue;
         }
       /* A device entry that leads nowhere is one note, not one per attribute. */
@@ -427,7 +395,7 @@ read_devices (sysroot *root, host_model *host)
       g_autoptr (GError) local = NULL;
       if (!sysroot_check_dir (root, link, &local))
         {
-          add_note (host, "%s; device ignored", local->message);
+          host_model_note (host, "%s; device ignored", local->message);
           continue;
         }
       g_ptr_array_add (host->devices, read_device (root, host, name));
@@ -454,12 +422,12 @@ read_reserved_regions (sysroot *root, host_model *host, host_iommu_group *group,
       char *second = first != NULL ? strpbrk (first + 1, " \t") : NULL;
       if (second == NULL || strpbrk (second + 1, " \t") != NULL)
         {
-          add_note (host, "%s: '%s' is not 'start end type', ignored", path, line);
+          host_model_note (host, "%s: '%s' is not 'start end type', ignored", path, line);
           continue;
         }
       *first = *second = '\0';
       host_reserved_region region = { g_ascii_strtoull (line, NULL, 16), g_ascii_strtoull (first + 1, NULL, 16),
-                                      printable (g_strdup (second + 1)) };
+                                      host_text_printable (g_strdup (second + 1)) };
       g_array_append_val (group->reserved_regions, region);
     }
 }
@@ -485,7 +453,7 @@ read_groups (sysroot *root, host_model *host)
       /* Not a directory: nothing to read; devices naming it are noted below. */
       g_autofree char *dir = g_strconcat ("/sys/kernel/iommu_groups/", name, NULL);
       g_autofree char *type_path = g_strconcat (dir, "/type", NULL);
-      group->type = printable (sysroot_read_text (root, type_path, NULL));
+      group->type = host_text_printable (sysroot_read_text (root, type_path, NULL));
       read_reserved_regions (root, host, group, dir);
     }
   host_model_finish (host); /* sorted groups for the lookups below */
@@ -498,7 +466,7 @@ read_groups (sysroot *root, host_model *host)
       if (group == NULL)
         {
           g_autofree char *shown = sysroot_display (root, dev->sysfs_path);
-          add_note (host, "%s/iommu_group: link target missing (no /sys/kernel/iommu_groups/%d)", shown,
+          host_model_note (host, "%s/iommu_group: link target missing (no /sys/kernel/iommu_groups/%d)", shown,
                     dev->iommu_group);
           dev->iommu_group = -1;
           continue;
@@ -521,127 +489,10 @@ check_smmu_links (sysroot *root, host_model *host)
       if (dev->smmu == NULL || g_hash_table_contains (names, dev->smmu))
         continue;
       g_autofree char *shown = sysroot_display (root, dev->sysfs_path);
-      add_note (host, "%s/iommu: link target missing ('%s' is not in /sys/class/iommu)", shown, dev->smmu);
+      host_model_note (host, "%s/iommu: link target missing ('%s' is not in /sys/class/iommu)", shown, dev->smmu);
       g_clear_pointer (&dev->smmu, g_free);
       dev->smmu_source = NULL;
     }
-}
-
-/* Facts only the IORT has: which SMMU translates a segment whose devices lack
- * an iommu link, CANWBS of each root complex, SMMU proximity domains. */
-static void
-apply_iort (host_model *host, const iort_table *iort)
-{
-  g_autoptr (GHashTable) canwbs = g_hash_table_new (g_direct_hash, g_direct_equal); /* smmu → tristate */
-  for (guint i = 0; i < iort->nodes->len; i++)
-    {
-      const iort_node *node = iort->nodes->pdata[i];
-      if (node->type == IORT_NODE_SMMUV3)
-        {
-          host_smmu *smmu = host_find_smmu_by_base (host, node->smmu_base);
-          if (smmu == NULL)
-            {
-              smmu = host_smmu_new ();
-              smmu->base = node->smmu_base;
-              smmu->name = g_strdup_printf ("smmu3.0x%016" G_GINT64_MODIFIER "x", node->smmu_base);
-              g_ptr_array_add (host->smmus, smmu);
-              add_note (host, "%s: in the IORT but not in /sys/class/iommu (driver not bound?)", smmu->name);
-            }
-          smmu->in_iort = TRUE;
-          smmu->iort_offset = node->offset;
-          if (smmu->numa_node < 0 && node->proximity_valid && node->proximity_domain <= G_MAXINT)
-            {
-              smmu->numa_node = (int) node->proximity_domain;
-              smmu->numa_source = "iort";
-            }
-        }
-      else if (node->type == IORT_NODE_ROOT_COMPLEX)
-        {
-          g_autoptr (GPtrArray) targets = iort_smmus_of_root_complex (iort, node);
-          for (guint t = 0; t < targets->len; t++)
-            {
-              const iort_node *target = targets->pdata[t];
-              gpointer key = GSIZE_TO_POINTER ((gsize) target->offset + 1);
-              tristate prev = GPOINTER_TO_INT (g_hash_table_lookup (canwbs, key));
-              tristate now = node->canwbs ? TRI_YES : TRI_NO;
-              g_hash_table_insert (canwbs, key, GINT_TO_POINTER (prev == TRI_NO ? TRI_NO : now));
-            }
-        }
-    }
-  for (guint i = 0; i < host->smmus->len; i++)
-    {
-      host_smmu *smmu = host->smmus->pdata[i];
-      if (smmu->in_iort)
-        smmu->canwbs = GPOINTER_TO_INT (g_hash_table_lookup (canwbs, GSIZE_TO_POINTER ((gsize) smmu->iort_offset + 1)));
-    }
-  for (guint i = 0; i < host->devices->len; i++)
-    {
-      host_pci_device *dev = host->devices->pdata[i];
-      const iort_node *rc = iort_root_complex_for_segment (iort, dev->segment);
-      if (rc == NULL)
-        continue;
-      dev->canwbs = rc->canwbs ? TRI_YES : TRI_NO;
-      if (dev->smmu != NULL)
-        continue;
-      guint32 rid = (guint32) dev->bus << 8 | (guint32) dev->slot << 3 | dev->function;
-      g_autoptr (GError) loop = NULL;
-      const iort_node *smmu_node = iort_smmu_for_rid_checked (iort, rc, rid, NULL, &loop);
-      if (loop != NULL)
-        add_note (host, "%s (%s): %s; its SMMU is unknown", dev->bdf, host->iort_source, loop->message);
-      host_smmu *smmu = smmu_node != NULL ? host_find_smmu_by_base (host, smmu_node->smmu_base) : NULL;
-      if (smmu != NULL)
-        {
-          dev->smmu = g_strdup (smmu->name);
-          dev->smmu_source = "iort";
-        }
-    }
-}
-
-static gboolean
-read_iort (sysroot *root, host_model *host, const char *iort_file, GError **error)
-{
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GError) local = NULL;
-  if (iort_file != NULL)
-    {
-      gsize len;
-      /* Bounded: --iort /dev/zero must be refused, not read into memory. */
-      g_autofree char *data = json_read_input (iort_file, MAX_IORT_SIZE, &len, error);
-      if (data == NULL)
-        return FALSE;
-      bytes = g_bytes_new_take (g_steal_pointer (&data), len);
-      host->iort_source = g_strdup (iort_file);
-    }
-  else
-    {
-      bytes = sysroot_read_bytes (root, "/sys/firmware/acpi/tables/IORT", MAX_IORT_SIZE, &local);
-      if (bytes == NULL)
-        {
-          if (!g_error_matches (local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-            add_note (host, "IORT not read: %s (run as root, or give --iort FILE from `acpidump -b`)",
-                      local->message);
-          return TRUE;
-        }
-      host->iort_source = sysroot_display (root, "/sys/firmware/acpi/tables/IORT");
-    }
-  gsize len;
-  const guint8 *data = g_bytes_get_data (bytes, &len);
-  g_autoptr (iort_table) iort = iort_parse (data, len, &local);
-  if (iort == NULL)
-    {
-      if (iort_file != NULL)
-        {
-          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT, "%s: %s", iort_file, local->message);
-          return FALSE;
-        }
-      add_note (host, "%s: %s; IORT facts (CANWBS, SMMU of devices without an iommu link) unknown",
-                host->iort_source, local->message);
-      g_clear_pointer (&host->iort_source, g_free);
-      return TRUE;
-    }
-  host->iort_present = TRUE;
-  apply_iort (host, iort);
-  return TRUE;
 }
 
 host_model *
@@ -657,7 +508,7 @@ hostprobe_read (sysroot *root, const char *iort_file, GError **error)
     }
   g_autoptr (host_model) host = host_model_new ();
   host->root = g_strdup (sysroot_prefix (root));
-  host->kernel_release = printable (sysroot_read_text (root, "/proc/sys/kernel/osrelease", NULL));
+  host->kernel_release = host_text_printable (sysroot_read_text (root, "/proc/sys/kernel/osrelease", NULL));
   read_access (root, "/dev/iommu", &host->dev_iommu);
   read_access (root, "/dev/vfio/devices", &host->vfio_devices_dir);
   read_access (root, "/dev/vfio/vfio", &host->vfio_legacy);
@@ -667,7 +518,7 @@ hostprobe_read (sysroot *root, const char *iort_file, GError **error)
   read_groups (root, host);
   check_smmu_links (root, host);
   host_model_finish (host); /* sorted lists, for the lookups below */
-  if (!read_iort (root, host, iort_file, error))
+  if (!hostiort_read (root, host, iort_file, error))
     return NULL;
   host_model_finish (host);
   return g_steal_pointer (&host);

@@ -222,9 +222,8 @@ hwinfo_load_json_data (host_model *host, const char *data, gsize len, const char
       host_smmu *smmu = host_find_smmu (host, rec->smmu);
       if (smmu == NULL)
         {
-          g_ptr_array_add (host->notes,
-                           g_strdup_printf ("%s: %s: no SMMU %s on this host; its recorded hw_info is not used",
-                                            source_name, rec->path, rec->smmu));
+          host_model_note (host, "%s: %s: no SMMU %s on this host; its recorded hw_info is not used", source_name,
+                           rec->path, rec->smmu);
           continue;
         }
       g_free (smmu->hwinfo.source);
@@ -287,17 +286,6 @@ G_STATIC_ASSERT (sizeof (struct smmuctl_vfio_device_bind_iommufd) == 16);
 G_STATIC_ASSERT (SMMUCTL_IOMMU_GET_HW_INFO == 0x3B8A);
 G_STATIC_ASSERT (SMMUCTL_VFIO_DEVICE_BIND_IOMMUFD == 0x3B76);
 
-static void
-note (host_model *host, const char *format, ...) G_GNUC_PRINTF (2, 3);
-
-static void
-note (host_model *host, const char *format, ...)
-{
-  va_list args;
-  va_start (args, format);
-  g_ptr_array_add (host->notes, g_strdup_vprintf (format, args));
-  va_end (args);
-}
 
 /* A vfio-pci device behind smmu with a cdev, the first by BDF. */
 static const host_pci_device *
@@ -399,14 +387,14 @@ hwinfo_read_live (host_model *host)
 {
   if (g_strcmp0 (host->root, "/") != 0)
     {
-      note (host, "hw_info not read: --hwinfo asks the running kernel, so it needs the live host, "
+      host_model_note (host, "hw_info not read: --hwinfo asks the running kernel, so it needs the live host, "
                   "not the tree under %s (use --hwinfo-json FILE for a recording)",
             host->root ? host->root : "(unknown root)");
       return;
     }
   if (geteuid () != 0)
     {
-      note (host, "hw_info not read: binding a vfio cdev to /dev/iommu needs root (running as uid %u)",
+      host_model_note (host, "hw_info not read: binding a vfio cdev to /dev/iommu needs root (running as uid %u)",
             (guint) geteuid ());
       return;
     }
@@ -423,6 +411,6 @@ hwinfo_read_live (host_model *host)
       else
         why = query_smmu (smmu, dev);
       if (why != NULL)
-        note (host, "%s: hw_info not read: %s", smmu->name, why);
+        host_model_note (host, "%s: hw_info not read: %s", smmu->name, why);
     }
 }

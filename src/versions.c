@@ -3,10 +3,15 @@
 #include <stdio.h>
 
 /* Sources: QEMU hw/arm/smmuv3-accel.c and qemu-options.hx history, libvirt
- * NEWS and docs/formatdomain.rst, cross-checked with libvirt's own gating
- * (QEMU_CAPS_ARM_SMMUV3_SMMU_PER_BUS needs QEMU 10.2).  The libvirt release
- * numbers of the accel attributes are the first releases that ship them as
- * far as we could confirm; correct them here if a release note disagrees. */
+ * NEWS.rst and docs/formatdomain.rst, cross-checked with libvirt's own gating
+ * (QEMU_CAPS_ARM_SMMUV3_SMMU_PER_BUS needs QEMU 10.2).  Confirmed: pciBus
+ * "Since 11.10.0"; hostdev iommufd in 12.1 and the domain <iommufd> element
+ * in 12.2 (NEWS).  Not confirmed: the release of the accel attributes.  They
+ * are upstream (tests/qemuxmlconfdata/iommu-smmuv3-pci-bus-accel.xml) but the
+ * NEWS of 12.1 to 12.5 does not list them, so 12.6 is the earliest release
+ * that can have them; and the newest release: 12.7 at least, as patches in
+ * review carry "Since 12.8.0".  One edit here fixes each if a release note
+ * disagrees. */
 static const feature_info features[FEAT_N] = {
   { FEAT_QEMU_IOMMUFD, SW_QEMU, "qemu.iommufd", { 8, 2, 0 },
     "-object iommufd and vfio-pci iommufd=", "iommufd backend merged for 8.2" },
@@ -26,15 +31,15 @@ static const feature_info features[FEAT_N] = {
     "<hostdev><driver iommufd='yes'/>", "" },
   { FEAT_LIBVIRT_DOMAIN_IOMMUFD, SW_LIBVIRT, "libvirt.domain_iommufd", { 12, 2, 0 },
     "domain-level <iommufd enabled='yes'/>", "" },
-  { FEAT_LIBVIRT_SMMUV3_ACCEL, SW_LIBVIRT, "libvirt.smmuv3_accel", { 12, 3, 0 },
-    "<iommu><driver accel= ats= ril= ssidsize= oas=/>", "newest releases; upstream spelling" },
+  { FEAT_LIBVIRT_SMMUV3_ACCEL, SW_LIBVIRT, "libvirt.smmuv3_accel", { 12, 6, 0 },
+    "<iommu><driver accel= ats= ril= ssidsize= oas=/>", "not in NEWS up to 12.5; upstream spelling" },
   { FEAT_LIBVIRT_SMMUV3_CMDQV, SW_LIBVIRT, "libvirt.smmuv3_cmdqv", { 0, 0, 0 },
     "<iommu><driver cmdqv=/>", "posted for review, not in a release" },
 };
 
 static const sw_version newest_known[] = {
   [SW_QEMU] = { 11, 1, 0 },
-  [SW_LIBVIRT] = { 12, 5, 0 },
+  [SW_LIBVIRT] = { 12, 7, 0 },
 };
 
 const feature_info *

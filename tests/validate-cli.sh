@@ -197,7 +197,7 @@ LD_LIBRARY_PATH=$WORK/nolibvirt expect_status 0 "files need no libvirt" -- \
 planned=0
 for host in "$SRCDIR"/tests/data/hosts/*/; do
   name=$(basename "$host")
-  targets=(--target-qemu 11.1 --target-libvirt 12.5)
+  targets=(--target-qemu 11.1 --target-libvirt 12.7)
   if "$SMMUCTL" plan --root "$host" --all-vfio "${targets[@]}" -o "$WORK/plan-$name.xml" >/dev/null 2>&1; then
     planned=$((planned + 1))
     expect_status 0 "validate(plan($name))" -- "$SMMUCTL" validate --strict "${targets[@]}" "$WORK/plan-$name.xml"

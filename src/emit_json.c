@@ -4,6 +4,7 @@
 #include "emit.h"
 
 #include <json-c/json.h>
+#include <string.h>
 
 #include "jsontext.h"
 
@@ -111,32 +112,37 @@ bus_ranges_json (const guest_plan *plan)
   return array;
 }
 
-static json_object *
-buses_json (const guest_plan *plan, const emit_index *idx)
+/* What the array writers below need besides the element index. */
+typedef struct {
+  const guest_plan *plan;
+  const host_model *host;
+  const emit_index *idx;
+} emit_context;
+
+/* buses and endpoints are written straight to text (jsontext.h): a plan of
+ * thousands of devices never holds them as a tree. */
+static void
+write_bus (GString *out, gconstpointer data, guint i, guint depth)
 {
-  const guest_domain *dom = plan->domain;
-  json_object *array = json_object_new_array ();
-  for (guint i = 0; i < dom->buses->len; i++)
-    {
-      const guest_bus *bus = g_ptr_array_index (dom->buses, i);
-      json_object *o = json_object_new_object ();
-      json_object_object_add (o, "id", string_or_null (bus->id));
-      json_object_object_add (o, "index", json_object_new_int (bus->index));
-      json_object_object_add (o, "model", string_or_null (bus->model));
-      json_object_object_add (o, "parent", string_or_null (bus_id (idx, bus->parent)));
-      json_object_object_add (o, "slot", int_or_null (bus->slot));
-      json_object_object_add (o, "function", int_or_null (bus->function));
-      json_object_object_add (o, "root_complex", string_or_null (bus_id (idx, bus->root_complex)));
-      json_object_object_add (o, "bus_nr", int_or_null (bus->bus_nr));
-      json_object_object_add (o, "numa_node", int_or_null (bus->numa_node));
-      json_object_object_add (o, "chassis", int_or_null (bus->chassis));
-      json_object_object_add (o, "port", int_or_null (bus->port));
-      json_object_object_add (o, "hotplug", json_object_new_string (tristate_name (bus->hotplug)));
-      json_object_object_add (o, "planned", json_object_new_boolean (i >= plan->n_base_buses));
-      json_object_object_add (o, "why", string_or_null (bus->comment));
-      json_object_array_add (array, o);
-    }
-  return array;
+  const emit_context *ctx = data;
+  const guest_bus *bus = g_ptr_array_index (ctx->plan->domain->buses, i);
+  json_writer w;
+  json_writer_begin (&w, out, depth);
+  json_writer_string (&w, "id", bus->id);
+  json_writer_int (&w, "index", bus->index, TRUE);
+  json_writer_string (&w, "model", bus->model);
+  json_writer_string (&w, "parent", bus_id (ctx->idx, bus->parent));
+  json_writer_int (&w, "slot", bus->slot, bus->slot >= 0);
+  json_writer_int (&w, "function", bus->function, bus->function >= 0);
+  json_writer_string (&w, "root_complex", bus_id (ctx->idx, bus->root_complex));
+  json_writer_int (&w, "bus_nr", bus->bus_nr, bus->bus_nr >= 0);
+  json_writer_int (&w, "numa_node", bus->numa_node, bus->numa_node >= 0);
+  json_writer_int (&w, "chassis", bus->chassis, bus->chassis >= 0);
+  json_writer_int (&w, "port", bus->port, bus->port >= 0);
+  json_writer_string (&w, "hotplug", tristate_name (bus->hotplug));
+  json_writer_bool (&w, "planned", i >= ctx->plan->n_base_buses);
+  json_writer_string (&w, "why", bus->comment);
+  json_writer_end (&w);
 }
 
 static json_object *
@@ -191,66 +197,65 @@ vsmmus_json (const guest_plan *plan, const host_model *host, const emit_index *i
 }
 
 static void
-add_host_device (json_object *o, const host_pci_device *dev)
+write_host_device (json_writer *w, const host_pci_device *dev)
 {
   if (dev == NULL)
     {
-      json_object_object_add (o, "host", NULL);
+      json_writer_string (w, "host", NULL);
       return;
     }
-  g_autofree char *vendor = g_strdup_printf ("%04x", dev->vendor);
-  g_autofree char *device = g_strdup_printf ("%04x", dev->device);
-  json_object *h = json_object_new_object ();
-  json_object_object_add (h, "vendor", json_object_new_string (vendor));
-  json_object_object_add (h, "device", json_object_new_string (device));
-  json_object_object_add (h, "class", json_object_new_string (pci_class_name (dev->class_code)));
-  json_object_object_add (h, "driver", string_or_null (dev->driver));
-  json_object_object_add (h, "iommu_group", int_or_null (dev->iommu_group));
-  json_object_object_add (h, "smmu", string_or_null (dev->smmu));
-  json_object_object_add (h, "numa_node", int_or_null (dev->numa_node));
-  json_object_object_add (h, "bar64_total", json_object_new_int64 ((gint64) dev->bar64_total));
-  json_object_object_add (h, "vfio_cdev", string_or_null (dev->vfio_cdev));
-  json_object_object_add (o, "host", h);
+  char vendor[8], device[8];
+  g_snprintf (vendor, sizeof vendor, "%04x", dev->vendor);
+  g_snprintf (device, sizeof device, "%04x", dev->device);
+  json_writer h;
+  json_writer_object (w, "host", &h);
+  json_writer_string (&h, "vendor", vendor);
+  json_writer_string (&h, "device", device);
+  json_writer_string (&h, "class", pci_class_name (dev->class_code));
+  json_writer_string (&h, "driver", dev->driver);
+  json_writer_int (&h, "iommu_group", dev->iommu_group, dev->iommu_group >= 0);
+  json_writer_string (&h, "smmu", dev->smmu);
+  json_writer_int (&h, "numa_node", dev->numa_node, dev->numa_node >= 0);
+  json_writer_int (&h, "bar64_total", (gint64) dev->bar64_total, TRUE);
+  json_writer_string (&h, "vfio_cdev", dev->vfio_cdev);
+  json_writer_end (&h);
 }
 
-static json_object *
-endpoints_json (const guest_plan *plan, const host_model *host, const emit_index *idx)
+static void
+write_endpoint (GString *out, gconstpointer data, guint i, guint depth)
 {
+  const emit_context *ctx = data;
+  const guest_plan *plan = ctx->plan;
   const guest_domain *dom = plan->domain;
-  json_object *array = json_object_new_array ();
-  for (guint i = 0; i < dom->endpoints->len; i++)
-    {
-      const guest_endpoint *ep = g_ptr_array_index (dom->endpoints, i);
-      int rc = emit_root_complex_of (idx, ep->bus);
-      const guest_iommu *iommu = rc >= 0 ? guest_iommu_for_root_complex (dom, rc) : NULL;
-      json_object *o = json_object_new_object ();
-      json_object_object_add (o, "id", string_or_null (ep->id));
-      json_object_object_add (o, "kind", json_object_new_string (ep->kind == GUEST_EP_HOSTDEV ? "hostdev"
-                                                                                               : "emulated"));
-      json_object_object_add (o, "model", string_or_null (ep->model));
-      json_object_object_add (o, "bus", string_or_null (bus_id (idx, ep->bus)));
-      json_object_object_add (o, "slot", int_or_null (ep->slot));
-      json_object_object_add (o, "function", int_or_null (ep->function));
-      json_object_object_add (o, "root_complex", string_or_null (bus_id (idx, rc)));
-      json_object_object_add (o, "vsmmu", string_or_null (iommu ? iommu->id : NULL));
-      json_object_object_add (o, "host_bdf", string_or_null (ep->host_bdf));
-      json_object_object_add (o, "managed", json_object_new_boolean (ep->managed));
-      json_object_object_add (o, "iommufd", json_object_new_string (tristate_name (ep->iommufd)));
-      /* planned hostdevs are plan->devices in the same order; the base's are looked up */
-      const host_pci_device *dev = NULL;
-      if (i >= plan->n_base_endpoints && i - plan->n_base_endpoints < plan->devices->len)
-        dev = g_ptr_array_index (plan->devices, i - plan->n_base_endpoints);
-      else if (ep->host_bdf != NULL)
-        dev = host_find_device (host, ep->host_bdf);
-      if (ep->kind == GUEST_EP_HOSTDEV)
-        add_host_device (o, dev);
-      else
-        json_object_object_add (o, "host", NULL);
-      json_object_object_add (o, "planned", json_object_new_boolean (i >= plan->n_base_endpoints));
-      json_object_object_add (o, "why", string_or_null (ep->comment));
-      json_object_array_add (array, o);
-    }
-  return array;
+  const guest_endpoint *ep = g_ptr_array_index (dom->endpoints, i);
+  int rc = emit_root_complex_of (ctx->idx, ep->bus);
+  const guest_iommu *iommu = rc >= 0 ? guest_iommu_for_root_complex (dom, rc) : NULL;
+  json_writer w;
+  json_writer_begin (&w, out, depth);
+  json_writer_string (&w, "id", ep->id);
+  json_writer_string (&w, "kind", ep->kind == GUEST_EP_HOSTDEV ? "hostdev" : "emulated");
+  json_writer_string (&w, "model", ep->model);
+  json_writer_string (&w, "bus", bus_id (ctx->idx, ep->bus));
+  json_writer_int (&w, "slot", ep->slot, ep->slot >= 0);
+  json_writer_int (&w, "function", ep->function, ep->function >= 0);
+  json_writer_string (&w, "root_complex", bus_id (ctx->idx, rc));
+  json_writer_string (&w, "vsmmu", iommu ? iommu->id : NULL);
+  json_writer_string (&w, "host_bdf", ep->host_bdf);
+  json_writer_bool (&w, "managed", ep->managed);
+  json_writer_string (&w, "iommufd", tristate_name (ep->iommufd));
+  /* planned hostdevs are plan->devices in the same order; the base's are looked up */
+  const host_pci_device *dev = NULL;
+  if (i >= plan->n_base_endpoints && i - plan->n_base_endpoints < plan->devices->len)
+    dev = g_ptr_array_index (plan->devices, i - plan->n_base_endpoints);
+  else if (ep->host_bdf != NULL)
+    dev = host_find_device (ctx->host, ep->host_bdf);
+  if (ep->kind == GUEST_EP_HOSTDEV)
+    write_host_device (&w, dev);
+  else
+    json_writer_string (&w, "host", NULL);
+  json_writer_bool (&w, "planned", i >= plan->n_base_endpoints);
+  json_writer_string (&w, "why", ep->comment);
+  json_writer_end (&w);
 }
 
 char *
@@ -275,10 +280,26 @@ emit_json (const guest_plan *plan, const host_model *host, const emit_options *o
   json_object_object_add (doc, "bus_ranges", bus_ranges_json (plan));
   g_auto (emit_index) idx = { 0 };
   emit_index_init (&idx, plan->domain);
-  json_object_object_add (doc, "buses", buses_json (plan, &idx));
+  json_object_object_add (doc, "buses", json_object_new_array ()); /* written below */
   json_object_object_add (doc, "vsmmus", vsmmus_json (plan, host, &idx));
-  json_object_object_add (doc, "endpoints", endpoints_json (plan, host, &idx));
+  json_object_object_add (doc, "endpoints", json_object_new_array ()); /* written below */
   json_object_object_add (doc, "why", strings (plan->why));
   json_object_object_add (doc, "warnings", strings (plan->warnings));
-  return json_pretty_string (doc);
+
+  const emit_context ctx = { plan, host, &idx };
+  GString *out = g_string_new (NULL);
+  json_writer w;
+  json_writer_begin (&w, out, 0);
+  json_object_object_foreach (doc, key, member)
+    {
+      if (strcmp (key, "buses") == 0)
+        json_writer_array (&w, key, plan->domain->buses->len, write_bus, &ctx);
+      else if (strcmp (key, "endpoints") == 0)
+        json_writer_array (&w, key, plan->domain->endpoints->len, write_endpoint, &ctx);
+      else
+        json_writer_tree (&w, key, member);
+    }
+  json_writer_end (&w);
+  g_string_append_c (out, '\n');
+  return g_string_free (out, FALSE);
 }

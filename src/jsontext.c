@@ -310,6 +310,13 @@ json_writer_hex (json_writer *w, const char *name, guint64 value, guint digits)
 }
 
 void
+json_writer_object (json_writer *w, const char *name, json_writer *child)
+{
+  key (w, name);
+  json_writer_begin (child, w->out, w->depth + 1);
+}
+
+void
 json_writer_tree (json_writer *w, const char *name, json_object *value)
 {
   key (w, name);

@@ -28,6 +28,9 @@ void json_writer_int (json_writer *w, const char *key, gint64 value, gboolean kn
 void json_writer_uint (json_writer *w, const char *key, guint64 value);
 void json_writer_bool (json_writer *w, const char *key, gboolean value);
 void json_writer_hex (json_writer *w, const char *key, guint64 value, guint digits);
+/* A member holding an object: child is begun one level down; write its
+ * members, then json_writer_end (child). */
+void json_writer_object (json_writer *w, const char *key, json_writer *child);
 /* A member holding a json-c tree, printed in the same style. */
 void json_writer_tree (json_writer *w, const char *key, json_object *value);
 /* An array of n elements; element (out, data, i, depth) writes element i. */

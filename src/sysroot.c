@@ -502,12 +502,8 @@ sysroot_link_basename (sysroot *r, const char *dir, const char *name, GError **e
         set_errno_error (error, saved, shown);
       return NULL;
     }
-  /* The last component, as g_path_get_basename gives it ("/" for "/"). */
-  while (n > 1 && target[n - 1] == '/')
-    n--;
   target[n] = '\0';
-  const char *slash = n > 1 ? memrchr (target, '/', (gsize) n) : NULL;
-  return g_strdup (slash != NULL ? slash + 1 : target);
+  return g_path_get_basename (target);
 }
 
 static gint

@@ -320,6 +320,19 @@ host_model_note (host_model *host, const char *format, ...)
   va_end (args);
 }
 
+GHashTable *
+host_smmu_index (const host_model *host)
+{
+  GHashTable *by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < host->smmus->len; i++)
+    {
+      host_smmu *smmu = host->smmus->pdata[i];
+      if (smmu->name != NULL && !g_hash_table_contains (by_name, smmu->name))
+        g_hash_table_insert (by_name, smmu->name, smmu);
+    }
+  return by_name;
+}
+
 void
 host_model_finish
  (host_model *host)
@@ -330,14 +343,9 @@ host_model_finish
   g_array_sort (host->numa_nodes, compare_numa);
   for (guint i = 0; i < host->groups->len; i++)
     g_ptr_array_sort (((host_iommu_group *) host->groups->pdata[i])->devices, compare_strings);
-  g_autoptr (GHashTable) by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) by_name = host_smmu_index (host);
   for (guint i = 0; i < host->smmus->len; i++)
-    {
-      host_smmu *smmu = host->smmus->pdata[i];
-      g_ptr_array_set_size (smmu->devices, 0);
-      if (smmu->name != NULL && !g_hash_table_contains (by_name, smmu->name))
-        g_hash_table_insert (by_name, smmu->name, smmu); /* the first of a name, as host_find_smmu */
-    }
+    g_ptr_array_set_size (((host_smmu *) host->smmus->pdata[i])->devices, 0);
   for (guint i = 0; i < host->devices->len; i++)
     {
       host_pci_device *dev = host->devices->pdata[i];

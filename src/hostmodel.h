@@ -139,6 +139,10 @@ char *host_text_printable (char *text);
 /* Add one line to host->notes (printable as above). */
 void host_model_note (host_model *host, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
+/* name -> host_smmu* (the first of a name, as host_find_smmu), for lookups
+ * per device; the table does not own keys or values. */
+GHashTable *host_smmu_index (const host_model *host);
+
 /* After the lists are filled: sort them, fill each SMMU's device list. */
 void host_model_finish (host_model *host);
 

@@ -479,10 +479,7 @@ read_groups (sysroot *root, host_model *host)
 static void
 check_smmu_links (sysroot *root, host_model *host)
 {
-  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < host->smmus->len; i++)
-    if (((host_smmu *) host->smmus->pdata[i])->name != NULL)
-      g_hash_table_add (names, ((host_smmu *) host->smmus->pdata[i])->name);
+  g_autoptr (GHashTable) names = host_smmu_index (host);
   for (guint i = 0; i < host->devices->len; i++)
     {
       host_pci_device *dev = host->devices->pdata[i];

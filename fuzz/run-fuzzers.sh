@@ -44,8 +44,11 @@ else
   done
 fi
 
+# The clang build is a -Werror build too (clang warns where gcc does not).
 if [ ! -f "$BUILD/build.ninja" ]; then
-  CC=clang meson setup "$BUILD" -Dfuzzing=true -Dbuildtype=debugoptimized >/dev/null
+  CC=clang meson setup "$BUILD" -Dfuzzing=true -Dbuildtype=debugoptimized -Dwerror=true >/dev/null
+else
+  meson configure "$BUILD" -Dfuzzing=true -Dwerror=true >/dev/null
 fi
 targets=()
 for h in "${harnesses[@]}"; do targets+=("fuzz/fuzz-$h"); done

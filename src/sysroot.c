@@ -446,6 +446,7 @@ sysroot_read_int64 (sysroot *r, const char *path, gint64 *value, GError **error)
   if (text == NULL)
     return FALSE;
   g_autofree char *owned = heap;
+  (void) owned; /* frees the heap copy, if any, at every return */
   char *end = NULL;
   errno = 0;
   gint64 v = g_ascii_strtoll (text, &end, 0);

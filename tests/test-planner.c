@@ -233,6 +233,7 @@ test_bus_headroom_and_exhaustion (void)
   req.bus_headroom = 0;
   /* 60 pxbs x 2 buses = 120 fit, but pcie.0 has 31 slots */
   g_autoptr (guest_plan) none = planner_plan (host, &req, NULL, &error);
+  g_assert_null (none);
   g_assert_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN);
   g_assert_nonnull (strstr (error->message, "pcie.0 has no free slot"));
   g_clear_error (&error);
@@ -440,6 +441,7 @@ test_targets (void)
   req.check_libvirt = FALSE;
   g_autoptr (guest_plan) plan = planner_plan (host, &req, NULL, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (plan);
 }
 
 /* ---- vSMMU properties (issue 6) ---- */

@@ -151,6 +151,8 @@ inner() {
   for n in null zero random urandom tty full; do
     touch "$root/dev/$n"; mount --bind "/dev/$n" "$root/dev/$n"
   done
+  # libvirt opens /dev/net/tun for <interface> even in domxml-to-native
+  mkdir -p "$root/dev/net"; touch "$root/dev/net/tun"; mount --bind /dev/net/tun "$root/dev/net/tun"
   mkdir -p "$root/dev/pts" "$root/dev/shm" "$root/dev/vfio"
   mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"
   ln -s pts/ptmx "$root/dev/ptmx"

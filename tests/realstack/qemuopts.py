@@ -326,12 +326,15 @@ class Qemu:
 
 
 def first_error(stderr):
-    """QEMU's first error line, without the program name."""
-    for line in stderr.splitlines():
-        line = line.strip()
+    """QEMU's first error line (warnings skipped), without the program name."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if "qemu-system-aarch64:" in line and "warning:" not in line:
+            return line.split("qemu-system-aarch64:", 1)[1].strip()
+    for line in lines:
         if "qemu-system-aarch64:" in line:
             return line.split("qemu-system-aarch64:", 1)[1].strip()
-    return stderr.strip().splitlines()[0] if stderr.strip() else ""
+    return lines[0] if lines else ""
 
 
 def plan_tree_differences(plan, got):

@@ -17,6 +17,7 @@ int cmd_probe (const smmuctl_globals *globals, int argc, char **argv, GError **e
 int cmd_plan (const smmuctl_globals *globals, int argc, char **argv, GError **error);
 int cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **error);
 int cmd_explain (const smmuctl_globals *globals, int argc, char **argv, GError **error);
+int cmd_verify (const smmuctl_globals *globals, int argc, char **argv, GError **error);
 
 /* Parse a verb's GOptionContext; on failure sets a USAGE error that names the
  * verb and points at `smmuctl VERB --help` (never prints the full help). */

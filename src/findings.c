@@ -633,6 +633,226 @@ static const finding_code_info codes[] = {
     "(`smmuctl plan --target-libvirt/--target-qemu`).\n"
     "\n"
     "Before / After: depends on the feature named in the finding.\n" },
+
+  /* SMU6xx: smmuctl verify, a booted guest held against its plan. */
+  { "SMU601", "verify-device-missing", SEVERITY_ERROR,
+    "a planned passthrough device is not at its planned guest address",
+    "At run time: the guest has no PCI function where the plan put the device\n"
+    "(its root complex's first bus, then the slot.function of each port down to\n"
+    "it, as the kernel's PCI path syntax writes it: 0000:fc:00.0/00.0). The\n"
+    "device is missing, or it sits elsewhere, where no vSMMU or another one\n"
+    "translates it and where its IOMMU group and NUMA node are not the planned\n"
+    "ones.\n"
+    "\n"
+    "Why: the VM was not started from the plan as written: a hostdev without\n"
+    "<address> (libvirt puts it on the first free root port, often on pcie.0),\n"
+    "an edited bus= or addr=, a device that failed to attach, or a function of\n"
+    "a multi-function device moved to a port of its own.\n"
+    "\n"
+    "Fix: start the VM from the plan (`smmuctl plan --format qemu`, or the XML\n"
+    "it wrote, with every <address>); the finding's hint names where a function\n"
+    "with the device's ids is, if the guest has one.\n"
+    "\n"
+    "Before:\n"
+    "  -device vfio-pci,host=0008:01:00.0,iommufd=iommufd0,id=hostdev0,bus=pcie.0,addr=0x5\n"
+    "After:\n"
+    "  -device vfio-pci,host=0008:01:00.0,iommufd=iommufd0,id=hostdev0,bus=pci.7,addr=0x0\n" },
+
+  { "SMU602", "verify-device-other", SEVERITY_ERROR,
+    "the function at a planned device's guest address has other PCI ids",
+    "At run time: the guest drives another device than the one planned there:\n"
+    "its NUMA placement, its vSMMU and its IOMMU group were chosen for a device\n"
+    "of another host SMMU.\n"
+    "\n"
+    "Why: the hostdev's source address differs from the plan's host_bdf (a\n"
+    "renumbered host, a copied domain), or an emulated device took its place.\n"
+    "\n"
+    "Fix: pass through the host device the plan names at that address, or plan\n"
+    "again for the devices you pass through.\n"
+    "\n"
+    "Before:\n"
+    "  <source><address domain='0x0009' bus='0x01' slot='0x00' function='0x0'/></source>\n"
+    "After (the plan's host_bdf 0008:01:00.0):\n"
+    "  <source><address domain='0x0008' bus='0x01' slot='0x00' function='0x0'/></source>\n" },
+
+  { "SMU603", "verify-device-untranslated", SEVERITY_ERROR,
+    "a device planned below a vSMMU is translated by no SMMU in the guest",
+    "At run time: the guest does DMA for the device without its IOMMU: no\n"
+    "nested translation, no PASID/SVA, no isolation between the guest's\n"
+    "drivers, and the vSMMU you planned for it does nothing.\n"
+    "\n"
+    "Why: the VM has no arm-smmuv3 on the device's root complex (it was dropped\n"
+    "from the command line or the XML), or the guest kernel lacks the SMMUv3\n"
+    "driver (CONFIG_ARM_SMMU_V3) or ACPI IORT support (CONFIG_ACPI_IORT), or the\n"
+    "guest booted with device tree instead of ACPI.\n"
+    "\n"
+    "Fix: start the VM with the planned vSMMU (-device arm-smmuv3,primary-bus=\n"
+    "pci.N; libvirt <iommu model='smmuv3'><driver pciBus='N'/>) and ACPI, and\n"
+    "boot a kernel with both options (Debian's arm64 kernels have them).\n"
+    "\n"
+    "Before:\n"
+    "  -device pxb-pcie,bus_nr=252,id=pci.1,bus=pcie.0,addr=0x1   (no arm-smmuv3)\n"
+    "After:\n"
+    "  -device arm-smmuv3,primary-bus=pci.1,id=iommu0,accel=on\n" },
+
+  { "SMU604", "verify-wrong-vsmmu", SEVERITY_ERROR,
+    "a device is translated by another guest SMMU than the vSMMU of its planned root complex",
+    "At run time: the device's DMA goes through a vSMMU that stands for\n"
+    "another host SMMU; with accel=on the host refuses to attach it (EINVAL)\n"
+    "or the guest's stage-1 tables end up on the wrong physical SMMU.\n"
+    "\n"
+    "Why: in the guest each root complex (pcie.0 and every pxb-pcie) has its\n"
+    "bus range mapped to one SMMU by the IORT's root-complex ID mappings; the\n"
+    "device reports (sysfs iommu link) an SMMU other than the one the IORT\n"
+    "gives its planned root complex, so it sits below another root complex.\n"
+    "\n"
+    "Fix: put the device on a port of the planned root complex, as the plan\n"
+    "says (bus= of its -device / <address bus=> of its hostdev).\n"
+    "\n"
+    "Before:\n"
+    "  -device vfio-pci,host=0009:01:00.0,…,bus=pci.7   (pci.7 is on pci.1: iommu0)\n"
+    "After:\n"
+    "  -device vfio-pci,host=0009:01:00.0,…,bus=pci.8   (pci.8 is on pci.2: iommu1)\n" },
+
+  { "SMU605", "verify-vsmmu-missing", SEVERITY_ERROR,
+    "the guest's IORT maps a planned vSMMU's root complex to no SMMU",
+    "At run time: every device below that root complex runs without its\n"
+    "vSMMU (see SMU603); with accel=on planned, nothing is accelerated.\n"
+    "\n"
+    "Why: QEMU creates an SMMU for a root complex from -device arm-smmuv3,\n"
+    "primary-bus=ID only (libvirt: <iommu model='smmuv3'><driver pciBus=\n"
+    "'INDEX'/>), and describes it in the IORT it gives the guest. The VM was\n"
+    "started without it, or on another bus (primary-bus naming the pxb's root\n"
+    "port, or the pxb's busNr instead of its index in libvirt, SMU103).\n"
+    "\n"
+    "Fix: add the planned vSMMU to the VM as the plan writes it.\n"
+    "\n"
+    "Before:\n"
+    "  (no -device arm-smmuv3 for pci.2)\n"
+    "After:\n"
+    "  -device arm-smmuv3,primary-bus=pci.2,id=iommu1,accel=on\n" },
+
+  { "SMU606", "verify-vsmmu-shared", SEVERITY_ERROR,
+    "root complexes planned with separate vSMMUs share one SMMU in the guest",
+    "At run time: devices of different host SMMUs sit below one guest SMMU;\n"
+    "with accel=on the host backs a vSMMU with one vIOMMU object on one host\n"
+    "SMMU, so attaching the second device fails (EINVAL), as SMU301 describes.\n"
+    "\n"
+    "Why: one SMMU translates several root complexes when the VM uses the\n"
+    "machine-wide -machine virt,iommu=smmuv3 (QEMU maps pcie.0 and every pxb's\n"
+    "buses to it), or an <iommu> without pciBus, instead of one arm-smmuv3 per\n"
+    "root complex.\n"
+    "\n"
+    "Fix: one -device arm-smmuv3,primary-bus=pci.N per planned root complex,\n"
+    "no machine-wide IOMMU.\n"
+    "\n"
+    "Before:\n"
+    "  -machine virt,iommu=smmuv3 …\n"
+    "After:\n"
+    "  -device arm-smmuv3,primary-bus=pci.1,id=iommu0,accel=on\n"
+    "  -device arm-smmuv3,primary-bus=pci.2,id=iommu1,accel=on\n" },
+
+  { "SMU607", "verify-vsmmu-unplanned", SEVERITY_ERROR,
+    "the guest has an SMMU that no planned vSMMU accounts for",
+    "At run time: an SMMU the plan did not ask for translates some of the\n"
+    "guest's buses; an accelerated one with no vfio-pci device below it makes\n"
+    "QEMU refuse to start (SMU203), an emulated one slows emulated devices down.\n"
+    "\n"
+    "Why: the VM has a machine-wide iommu=smmuv3 or an extra arm-smmuv3/<iommu>\n"
+    "that the plan did not write, or its vSMMUs sit on other root complexes\n"
+    "than planned (then SMU605 names the planned ones).\n"
+    "\n"
+    "Fix: remove the SMMU the plan did not write, or plan again for the\n"
+    "devices you want below it.\n"
+    "\n"
+    "Before:\n"
+    "  <iommu model='smmuv3'/>   (machine-wide, beside the planned ones)\n"
+    "After:\n"
+    "  (only the planned <iommu model='smmuv3'><driver pciBus='N' …/></iommu>)\n" },
+
+  { "SMU608", "verify-group-mismatch", SEVERITY_ERROR,
+    "a device's guest IOMMU group holds other devices than its planned functions",
+    "At run time: a group is the unit the guest assigns (to a nested VM, to\n"
+    "VFIO in the guest, to a user-space driver): a device sharing a group with\n"
+    "an unrelated device cannot be given away alone, and DMA isolation between\n"
+    "them is lost.\n"
+    "\n"
+    "Why: two devices behind one port without ACS (a pcie-pci-bridge or a\n"
+    "conventional PCI bridge groups everything below it), or two devices on one\n"
+    "slot as functions of one multi-function device that are not one device.\n"
+    "A planned device is alone in its group, or together with exactly its own\n"
+    "planned functions.\n"
+    "\n"
+    "Fix: one pcie-root-port per device (QEMU's have ACS), a device's\n"
+    "functions together on its port, as the plan places them.\n"
+    "\n"
+    "Before:\n"
+    "  -device pcie-pci-bridge,id=br0,bus=pci.3 -device vfio-pci,…,bus=br0,addr=0x1\n"
+    "  -device vfio-pci,…,bus=br0,addr=0x2\n"
+    "After:\n"
+    "  -device vfio-pci,…,bus=pci.3,addr=0x0 -device vfio-pci,…,bus=pci.4,addr=0x0\n" },
+
+  { "SMU609", "verify-numa-mismatch", SEVERITY_ERROR,
+    "a device is not on the guest NUMA node the plan gives its root complex",
+    "At run time: the guest allocates the device's DMA buffers and runs its\n"
+    "interrupts on the wrong node: cross-socket traffic for a GPU or NIC whose\n"
+    "host memory is local to one socket.\n"
+    "\n"
+    "Why: the guest reads a device's node from the _PXM of its root bridge,\n"
+    "which QEMU writes from pxb-pcie numa_node= (libvirt <target><node>); the\n"
+    "VM was started without it, or without a guest NUMA node of that id\n"
+    "(-numa node,nodeid=N / <numa><cell id='N'>), so the node is -1 or another.\n"
+    "\n"
+    "Fix: start the VM with the pxb's numa_node and the planned NUMA cells.\n"
+    "\n"
+    "Before:\n"
+    "  -device pxb-pcie,bus_nr=252,id=pci.1,bus=pcie.0,addr=0x1\n"
+    "After:\n"
+    "  -device pxb-pcie,bus_nr=252,id=pci.1,numa_node=0,bus=pcie.0,addr=0x1\n" },
+
+  { "SMU610", "verify-device-no-vsmmu", SEVERITY_WARNING,
+    "a guest PCI device the plan does not place is translated by no SMMU",
+    "At run time: nothing fails; the device does DMA that no guest IOMMU\n"
+    "translates. For emulated devices on pcie.0 (virtio disk, network) that is\n"
+    "what the plan intends; for a passthrough device it means it is outside\n"
+    "every planned vSMMU.\n"
+    "\n"
+    "Why: a device added to the VM after planning, or a planned device placed\n"
+    "elsewhere (then SMU601 names it as missing at its planned address).\n"
+    "\n"
+    "Fix: nothing for emulated devices; put a passthrough device where the\n"
+    "plan puts it, or plan again with it (--base with the domain XML).\n"
+    "\n"
+    "Before / After: see SMU601.\n" },
+
+  { "SMU611", "verify-no-group", SEVERITY_WARNING,
+    "a device behind a guest SMMU is in no IOMMU group, so its grouping is not checked",
+    "At run time: nothing fails yet; the guest cannot assign the device to\n"
+    "VFIO until it has a group, and verify cannot say whether the group will\n"
+    "hold only the planned functions.\n"
+    "\n"
+    "Why: Linux (6.12 and others) puts a device behind an SMMU into an IOMMU\n"
+    "group when a driver binds to it; an unbound device has none.\n"
+    "\n"
+    "Fix: bind its driver in the guest (or pci-stub:\n"
+    "echo pci-stub > /sys/bus/pci/devices/BDF/driver_override; echo BDF >\n"
+    "/sys/bus/pci/drivers_probe), then verify again.\n"
+    "\n"
+    "Before / After: none; this is about the guest's state, not the VM's.\n" },
+
+  { "SMU612", "verify-no-iort", SEVERITY_WARNING,
+    "the guest's IORT was not read, so the vSMMU of each root complex is not checked",
+    "At run time: nothing fails; verify cannot tell which guest SMMU serves\n"
+    "which root complex, so SMU604 to SMU607 are not checked.\n"
+    "\n"
+    "Why: /sys/firmware/acpi/tables/IORT is readable by root only, or the\n"
+    "guest booted without ACPI (device tree: no IORT, and no accelerated\n"
+    "vSMMU either).\n"
+    "\n"
+    "Fix: run smmuctl verify as root in the guest, or dump the table there\n"
+    "(acpidump -b -n IORT) and give it with --iort FILE.\n"
+    "\n"
+    "Before / After: none.\n" },
 };
 
 const finding_code_info *

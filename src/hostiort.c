@@ -10,6 +10,33 @@
 /* An IORT is a few KiB; 1 MiB is far beyond any real one. */
 #define MAX_IORT_SIZE (1024 * 1024)
 
+/* Which requester IDs of which segment each SMMU translates: the root
+ * complexes' ID mappings that point at an SMMUv3 node (after every SMMU
+ * node has its host_smmu). */
+static void
+add_rid_ranges (host_model *host, const iort_table *iort)
+{
+  for (guint i = 0; i < iort->nodes->len; i++)
+    {
+      const iort_node *node = iort->nodes->pdata[i];
+      if (node->type != IORT_NODE_ROOT_COMPLEX)
+        continue;
+      for (guint m = 0; m < node->mappings->len; m++)
+        {
+          const iort_id_mapping *map = &g_array_index (node->mappings, iort_id_mapping, m);
+          const iort_node *target = iort_node_at (iort, map->output_ref);
+          const host_smmu *smmu = target != NULL && target->type == IORT_NODE_SMMUV3
+                                      ? host_find_smmu_by_base (host, target->smmu_base) : NULL;
+          if (smmu == NULL || (map->flags & IORT_ID_MAPPING_SINGLE))
+            continue;
+          guint64 last = (guint64) map->input_base + map->id_count - 1;
+          host_rid_range range = { node->pci_segment, map->input_base, (guint32) MIN (last, G_MAXUINT32),
+                                   g_strdup (smmu->name) };
+          g_array_append_val (host->rid_ranges, range);
+        }
+    }
+}
+
 /* Facts only the IORT has: which SMMU translates a segment whose devices lack
  * an iommu link, CANWBS of each root complex, SMMU proximity domains. */
 static void
@@ -51,6 +78,7 @@ apply_iort (host_model *host, const iort_table *iort)
             }
         }
     }
+  add_rid_ranges (host, iort);
   for (guint i = 0; i < host->smmus->len; i++)
     {
       host_smmu *smmu = host->smmus->pdata[i];

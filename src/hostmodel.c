@@ -10,6 +10,12 @@ tristate_name (tristate t)
   return t <= TRI_YES ? names[t] : "unknown";
 }
 
+static void
+clear_rid_range (gpointer p)
+{
+  g_free (((host_rid_range *) p)->smmu);
+}
+
 host_model *
 host_model_new (void)
 {
@@ -18,6 +24,8 @@ host_model_new (void)
   host->devices = g_ptr_array_new_with_free_func ((GDestroyNotify) host_pci_device_free);
   host->groups = g_ptr_array_new_with_free_func ((GDestroyNotify) host_iommu_group_free);
   host->numa_nodes = g_array_new (FALSE, TRUE, sizeof (host_numa_node));
+  host->rid_ranges = g_array_new (FALSE, TRUE, sizeof (host_rid_range));
+  g_array_set_clear_func (host->rid_ranges, clear_rid_range);
   host->tools.smmuv3_props = g_ptr_array_new_with_free_func (g_free);
   host->notes = g_ptr_array_new_with_free_func (g_free);
   return host;
@@ -35,6 +43,7 @@ host_model_free (host_model *host)
   g_ptr_array_unref (host->devices);
   g_ptr_array_unref (host->groups);
   g_array_unref (host->numa_nodes);
+  g_array_unref (host->rid_ranges);
   g_free (host->tools.qemu_path);
   g_free (host->tools.qemu_version);
   g_free (host->tools.libvirt_version);
@@ -87,6 +96,7 @@ host_pci_device_free (host_pci_device *dev)
   g_free (dev->link_speed);
   g_free (dev->vfio_cdev);
   g_free (dev->sysfs_path);
+  g_free (dev->parent_bdf);
   g_free (dev);
 }
 
@@ -256,6 +266,18 @@ host_has_numa_node (const host_model *host, int id)
     if (g_array_index (host->numa_nodes, host_numa_node, i).id == id)
       return TRUE;
   return FALSE;
+}
+
+const host_rid_range *
+host_rid_range_find (const host_model *host, guint32 segment, guint32 rid)
+{
+  for (guint i = 0; i < host->rid_ranges->len; i++)
+    {
+      const host_rid_range *r = &g_array_index (host->rid_ranges, host_rid_range, i);
+      if (r->segment == segment && rid >= r->rid_first && rid <= r->rid_last)
+        return r;
+    }
+  return NULL;
 }
 
 static gint

@@ -40,6 +40,9 @@ typedef struct {
   int pasid_width;    /* max PASID width in bits, -1 unknown, 0 none */
   tristate canwbs;    /* IORT root complex memory access flag of its segment */
   char *sysfs_path;   /* "/sys/bus/pci/devices/<bdf>" as seen under the root */
+  /* The bridge above it in the PCI tree ("0000:fc:00.0"), from the sysfs
+   * device path; NULL on a root bus, and when not read (host JSON). */
+  char *parent_bdf;
 } host_pci_device;
 
 typedef struct {
@@ -81,6 +84,14 @@ typedef struct {
   gboolean has_cpu, has_memory;
 } host_numa_node;
 
+/* One IORT root-complex ID mapping that ends at an SMMUv3: the requester IDs
+ * (bus << 8 | devfn) of a PCI segment that this SMMU translates. */
+typedef struct {
+  guint32 segment;
+  guint32 rid_first, rid_last; /* inclusive */
+  char *smmu;          /* the SMMU's name ("smmu3.0x…") */
+} host_rid_range;
+
 typedef struct {
   gboolean present;
   guint32 mode;       /* permission bits, e.g. 0660 */
@@ -109,6 +120,7 @@ typedef struct {
   GPtrArray *devices;  /* host_pci_device*, sorted by BDF */
   GPtrArray *groups;   /* host_iommu_group*, sorted by id */
   GArray *numa_nodes;  /* host_numa_node, sorted by id */
+  GArray *rid_ranges;  /* host_rid_range in IORT order; empty without an IORT (not in probe --json) */
   host_tools tools;
   GPtrArray *notes;    /* char*: things probe could not read, one line each */
 } host_model;
@@ -131,6 +143,8 @@ host_smmu *host_find_smmu (const host_model *host, const char *name);
 host_smmu *host_find_smmu_by_base (const host_model *host, guint64 base);
 host_iommu_group *host_find_group (const host_model *host, int id);
 gboolean host_has_numa_node (const host_model *host, int id);
+/* The IORT mapping that sends this requester ID to an SMMU, NULL when none does. */
+const host_rid_range *host_rid_range_find (const host_model *host, guint32 segment, guint32 rid);
 
 /* Names and text in a tree are bytes anyone may have written: make them
  * valid UTF-8 without control characters before they reach a terminal or a

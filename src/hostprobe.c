@@ -372,6 +372,20 @@ read_device (sysroot *root, host_model *host, const char *bdf)
   return dev;
 }
 
+/* /sys/bus/pci/devices/<bdf> links to …/pci0000:fc/0000:fc:00.0/0000:fd:00.0:
+ * the component before the device's own is the bridge above it, or the root
+ * bus ("pci0000:fc").  The link text is enough; it is not followed. */
+static char *
+read_parent_bdf (sysroot *root, const char *name)
+{
+  g_autofree char *target = sysroot_link_target (root, "/sys/bus/pci/devices", name, NULL);
+  if (target == NULL)
+    return NULL;
+  g_autofree char *dir = g_path_get_dirname (target);
+  g_autofree char *parent = g_path_get_basename (dir);
+  return pci_bdf_normalize (parent);
+}
+
 static void
 read_devices (sysroot *root, host_model *host)
 {
@@ -390,6 +404,7 @@ read_devices (sysroot *root, host_model *host)
           host_model_note (host, "/sys/bus/pci/devices/%s: not a PCI address, ignored", name);
           continue;
         }
+      g_autofree char *parent = read_parent_bdf (root, name);
       /* A device entry that leads nowhere is one note, not one per attribute. */
       g_autofree char *link = g_strconcat ("/sys/bus/pci/devices/", name, NULL);
       g_autoptr (GError) local = NULL;
@@ -398,7 +413,9 @@ read_devices (sysroot *root, host_model *host)
           host_model_note (host, "%s; device ignored", local->message);
           continue;
         }
-      g_ptr_array_add (host->devices, read_device (root, host, name));
+      host_pci_device *dev = read_device (root, host, name);
+      dev->parent_bdf = g_steal_pointer (&parent);
+      g_ptr_array_add (host->devices, dev);
     }
 }
 

@@ -132,8 +132,8 @@ version_or_null (gboolean have, sw_version v)
   return json_object_new_string (text);
 }
 
-static json_object *
-finding_json (const finding *f)
+json_object *
+report_finding_json (const finding *f)
 {
   json_object *o = json_object_new_object ();
   json_object_object_add (o, "code", json_object_new_string (f->info->code));
@@ -172,7 +172,7 @@ input_json (const report_input *input)
     {
       const finding *f = finding_list_get (input->findings, i);
       counts[f->severity]++;
-      json_object_array_add (findings, finding_json (f));
+      json_object_array_add (findings, report_finding_json (f));
     }
   json_object_object_add (o, "counts", counts_json (counts[SEVERITY_ERROR], counts[SEVERITY_WARNING],
                                                     counts[SEVERITY_INFO]));

@@ -46,5 +46,7 @@ typedef struct {
  * inputs never sit in memory as one tree: begin, each input (one per line),
  * end with the summary. */
 void report_json_begin (FILE *out, const report_targets *targets);
+/* One finding as the JSON object every --json document uses. */
+json_object *report_finding_json (const finding *f);
 void report_json_input (FILE *out, const report_input *input, gboolean first);
 void report_json_end (FILE *out, const report_totals *totals, gboolean strict, int exit_status);

@@ -18,6 +18,7 @@ static const smmuctl_verb verbs[] = {
   { "probe", cmd_probe, "inspect the host: SMMUv3 instances, devices, groups, readiness" },
   { "plan", cmd_plan, "compute a guest topology and write libvirt XML, a QEMU command line or JSON" },
   { "validate", cmd_validate, "check libvirt domain XML against every rule, optionally against a host" },
+  { "verify", cmd_verify, "check a booted guest against the plan it was started from" },
   { "explain", cmd_explain, "print the long description of a finding code" },
 };
 
@@ -131,7 +132,7 @@ main (int argc, char **argv)
   if (i >= argc)
     {
       g_set_error_literal (&error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
-                           "no verb given (probe, plan, validate, explain); see smmuctl --help");
+                           "no verb given (probe, plan, validate, verify, explain); see smmuctl --help");
       return fail (error);
     }
 

@@ -486,7 +486,7 @@ sysroot_check_dir (sysroot *r, const char *path, GError **error)
 }
 
 char *
-sysroot_link_basename (sysroot *r, const char *dir, const char *name, GError **error)
+sysroot_link_target (sysroot *r, const char *dir, const char *name, GError **error)
 {
   int dirfd = link_dir (r, dir, error);
   if (dirfd < 0)
@@ -503,8 +503,14 @@ sysroot_link_basename (sysroot *r, const char *dir, const char *name, GError **e
         set_errno_error (error, saved, shown);
       return NULL;
     }
-  target[n] = '\0';
-  return g_path_get_basename (target);
+  return g_strndup (target, (gsize) n);
+}
+
+char *
+sysroot_link_basename (sysroot *r, const char *dir, const char *name, GError **error)
+{
+  g_autofree char *target = sysroot_link_target (r, dir, name, error);
+  return target != NULL ? g_path_get_basename (target) : NULL;
 }
 
 static gint

@@ -38,6 +38,9 @@ gboolean sysroot_read_int64 (sysroot *root, const char *path, gint64 *value, GEr
  * ("vfio-pci" for a device's driver link); NULL with NOT_FOUND when it is
  * missing, NOT_SYMBOLIC_LINK when it is not a symlink. */
 char *sysroot_link_basename (sysroot *root, const char *dir, const char *name, GError **error);
+/* The whole target text of that symlink, as readlink gives it (not resolved,
+ * not checked: a caller may only read names out of it). */
+char *sysroot_link_target (sysroot *root, const char *dir, const char *name, GError **error);
 
 /* Whether path is a directory inside the root; the error says why not
  * (missing, a link loop).  Keeps it open for the link reads that follow. */

@@ -8,6 +8,7 @@
 #                                    network and PID namespaces, with libvirtd
 #                                    started in a throw-away overlay of the chroot
 #   stack.sh why-not                 print why this machine cannot build one (exit 1), or nothing
+#   stack.sh mirror                  print the Debian mirror this machine's apt uses (exit 1: none)
 #
 # Profiles (one table below): 'current' = trixie-backports (QEMU 11.1,
 # libvirt 12.9), 'trixie' = trixie main (QEMU 10.0, libvirt 11.3).
@@ -186,6 +187,7 @@ inner() {
 case "${1:-}" in
   ensure) ensure "${2:?profile}" ;;
   why-not) r=$(why_not); [ -z "$r" ] || { echo "$r"; exit 1; } ;;
+  mirror) apt_mirror ;;
   run)
     profile=${2:?profile}; shift 2
     shares=()

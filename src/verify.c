@@ -410,11 +410,13 @@ check_unplanned (verify_run *run)
       g_autofree char *path = verify_guest_path (run->guest, dev);
       if (path != NULL && g_hash_table_contains (run->planned_at, path))
         continue;
+      /* Below a bridge, the path says where; on a root bus it is the BDF itself. */
+      gboolean nested = path != NULL && strcmp (path, dev->bdf) != 0;
       add (run, NULL, "SMU610", SEVERITY_WARNING, NULL,
            "emulated devices on pcie.0 are expected here; a passthrough device here does DMA that the "
            "guest's IOMMU does not translate: put it below its planned vSMMU",
            "%s (%04x:%04x %s%s%s) is not in the plan and no SMMU translates it", dev->bdf, dev->vendor,
-           dev->device, pci_class_name (dev->class_code), path != NULL ? ", at " : "", path != NULL ? path : "");
+           dev->device, pci_class_name (dev->class_code), nested ? ", at " : "", nested ? path : "");
     }
 }
 

@@ -93,6 +93,17 @@ test_links_stay_inside (gconstpointer fallback)
   g_autofree char *absolute = sysroot_resolve (root, "/sys/absolute", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (absolute, ==, "/etc/secret");
+
+  /* A link's text as written, neither resolved nor clamped. */
+  g_autofree char *device = sysroot_link_target (root, "/sys/bus/pci/devices", "0000:00:01.0", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (device, ==, "../../../devices/pci0000:00/0000:00:01.0");
+  g_autofree char *escape = sysroot_link_target (root, "/sys", "escape", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (escape, ==, "../../../../../../../../../../etc/secret");
+  g_autofree char *not_link = sysroot_link_target (root, "/sys/bus/pci/devices/0000:00:01.0", "vendor", &error);
+  g_assert_null (not_link);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SYMBOLIC_LINK);
 }
 
 static void

@@ -23,6 +23,8 @@ _smmuctl_valued_plan='--root --host --iort --hwinfo-json -d --device --vendor --
   --firmware-vars --nvram'
 _smmuctl_flags_validate='-h --help --json --strict -q --quiet --live'
 _smmuctl_valued_validate='-c --connect --target-qemu --target-libvirt --host --root --iort --hwinfo-json'
+_smmuctl_flags_verify='-h --help --json --strict -q --quiet'
+_smmuctl_valued_verify='--plan --root --iort'
 _smmuctl_flags_explain='-h --help -l --list'
 _smmuctl_valued_explain=''
 
@@ -31,7 +33,7 @@ _smmuctl_value_kind()
 {
   case $1 in
     --root) echo dir ;;
-    --iort | --hwinfo-json | --host | --base | -o | --output | --firmware | --firmware-vars | --nvram) echo file ;;
+    --iort | --hwinfo-json | --host | --base | -o | --output | --firmware | --firmware-vars | --nvram | --plan) echo file ;;
     --qemu) echo command ;;
     -d | --device) echo bdf ;;
     --layout) echo 'words:per-smmu per-device' ;;
@@ -155,14 +157,14 @@ _smmuctl()
     elif [[ $cur == -* ]]; then
       mapfile -t COMPREPLY < <(compgen -W "$_smmuctl_global_opts" -- "$cur")
     else
-      mapfile -t COMPREPLY < <(compgen -W 'probe plan validate explain' -- "$cur")
+      mapfile -t COMPREPLY < <(compgen -W 'probe plan validate verify explain' -- "$cur")
     fi
     return 0
   fi
 
   local flags valued
   case $verb in
-    probe | plan | validate | explain)
+    probe | plan | validate | verify | explain)
       flags=_smmuctl_flags_$verb
       valued=_smmuctl_valued_$verb
       flags=${!flags}

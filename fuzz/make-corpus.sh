@@ -6,6 +6,7 @@
 #   hwinfo     the fixture hosts' hwinfo.json and tests/data/bad/hwinfo/
 #   domainxml  tests/data/domains/cases/, the plan golden and base XML,
 #              tests/data/bad/xml/
+#   planjson   the plan golden JSON and the captured guests' plans
 # Run it after the test data changes, from anywhere:
 #   fuzz/make-corpus.sh [SMMUCTL]      (default: build/smmuctl when built)
 # Files are named after their source so that a corpus diff reads well; the
@@ -28,7 +29,7 @@ seed() {
 }
 
 rm -rf "$OUT"
-mkdir -p "$OUT/iort" "$OUT/hostjson" "$OUT/hwinfo" "$OUT/domainxml"
+mkdir -p "$OUT/iort" "$OUT/hostjson" "$OUT/hwinfo" "$OUT/domainxml" "$OUT/planjson"
 
 for host in tests/data/hosts/*/; do
   name=$(basename "$host")
@@ -56,6 +57,11 @@ for f in tests/data/plan/*/*.xml; do
   seed domainxml "plan-$(basename "$(dirname "$f")")-$(basename "$f")" "$f"
 done
 for f in tests/data/bad/xml/*.xml; do seed domainxml "bad-$(basename "$f")" "$f"; done
+
+for f in tests/data/plan/*/*.json; do
+  seed planjson "plan-$(basename "$(dirname "$f")")-$(basename "$f")" "$f"
+done
+for f in tests/data/guests/*/plan.json; do seed planjson "guest-$(basename "$(dirname "$f")").json" "$f"; done
 
 for d in "$OUT"/*/; do
   echo "make-corpus: $d $(find "$d" -type f | wc -l) files, $(du -sk "$d" | cut -f1) KiB"

@@ -25,6 +25,7 @@ max_len() {
     hwinfo) echo 4096 ;;    # one record per SMMU
     hostjson) echo 65536 ;; # gb200's document is ~40 KiB
     domainxml) echo 32768 ;;
+    planjson) echo 65536 ;; # gb200's per-device plan is ~20 KiB
     *) echo 16384 ;;
   esac
 }

@@ -104,16 +104,24 @@ static void
 read_bus (plan_reader *p, json_object *item, guint i)
 {
   (void) i;
+  for (const char *const *key = (const char *const[]) { "id", "index", NULL }; *key != NULL; key++)
+    if (p->r.error == NULL && !json_reader_has (item, *key))
+      json_reader_fail (&p->r, *key, "missing");
   g_autofree char *model = json_reader_string (&p->r, item, "model", FALSE);
   int index = (int) json_reader_int (&p->r, item, "index", 0, 0, G_MAXINT, FALSE);
   char *id = json_reader_string (&p->r, item, "id", FALSE);
+  if (p->r.error == NULL && guest_find_bus (p->dom, index) != NULL)
+    json_reader_fail (&p->r, "index", "%d appears twice in $.buses", index);
   if (p->r.error != NULL)
     {
       g_free (id);
       return;
     }
+  /* The plan's spellings replace the defaults guest_bus_new gives. */
   guest_bus *bus = guest_bus_new (index, guest_bus_kind_from_model (model));
+  g_free (bus->model);
   bus->model = g_steal_pointer (&model);
+  g_free (bus->id);
   bus->id = id;
   g_ptr_array_add (p->dom->buses, bus);
   if (g_hash_table_contains (p->bus_index, id))
@@ -199,22 +207,61 @@ read_endpoint (plan_reader *p, json_object *item, guint i)
   g_array_append_val (p->endpoint_ids, ids);
 }
 
-/* The place of each planned endpoint is what verify checks: one that has
- * none (a base domain's device libvirt would place) is refused up front. */
+/* Deeper than any PCIe tree QEMU builds: a longer chain of parents loops. */
+#define MAX_PCI_DEPTH 32
+
+char *
+plan_endpoint_path (const guest_domain *dom, const guest_endpoint *ep, const guest_bus **rc_out)
+{
+  if (ep->slot < 0 || ep->function < 0)
+    return NULL;
+  g_autoptr (GString) path = g_string_new (NULL);
+  g_string_printf (path, "%02x.%x", ep->slot, ep->function);
+  const guest_bus *bus = guest_find_bus (dom, ep->bus);
+  for (int depth = 0; bus != NULL && !guest_bus_is_root_complex (bus->kind); depth++)
+    {
+      if (bus->slot < 0 || bus->function < 0 || depth == MAX_PCI_DEPTH)
+        return NULL;
+      char level[8];
+      g_snprintf (level, sizeof level, "%02x.%x/", bus->slot, bus->function);
+      g_string_prepend (path, level);
+      bus = guest_find_bus (dom, bus->parent);
+    }
+  if (bus == NULL)
+    return NULL;
+  *rc_out = bus;
+  int root_bus = bus->kind == GUEST_BUS_PXB_PCIE ? bus->bus_nr : 0;
+  return g_strdup_printf ("0000:%02x:%s", root_bus, path->str);
+}
+
+/* The place of each planned passthrough device is what verify checks: one
+ * without a whole address (a base domain's device libvirt would place), or
+ * two at one place, is refused up front. */
 static void
 check_placed (plan_reader *p)
 {
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < p->dom->endpoints->len && p->r.error == NULL; i++)
     {
       const guest_endpoint *ep = g_ptr_array_index (p->dom->endpoints, i);
-      if (ep->kind == GUEST_EP_HOSTDEV && (ep->bus < 0 || ep->slot < 0 || ep->function < 0))
-        {
-          gsize mark = json_reader_enter (&p->r, "endpoints");
-          json_reader_enter_index (&p->r, i);
-          json_reader_fail (&p->r, NULL, "%s has no guest address (bus, slot, function); verify needs one",
-                            ep->id ? ep->id : "this hostdev");
-          json_reader_leave (&p->r, mark);
-        }
+      if (ep->kind != GUEST_EP_HOSTDEV)
+        continue;
+      const guest_bus *rc = NULL;
+      char *at = plan_endpoint_path (p->dom, ep, &rc);
+      const char *name = ep->id ? ep->id : "this hostdev";
+      gsize mark = json_reader_enter (&p->r, "endpoints");
+      json_reader_enter_index (&p->r, i);
+      if (at == NULL)
+        json_reader_fail (&p->r, NULL, "%s has no whole guest address (a slot and function for it and for each "
+                          "port up to a root complex in $.buses); verify needs one", name);
+      else if (g_hash_table_contains (seen, at))
+        json_reader_fail (&p->r, NULL, "%s is at %s, like $.endpoints[%u]", name, at,
+                          GPOINTER_TO_UINT (g_hash_table_lookup (seen, at)));
+      json_reader_leave (&p->r, mark);
+      if (at != NULL && !g_hash_table_contains (seen, at))
+        g_hash_table_insert (seen, at, GUINT_TO_POINTER (i));
+      else
+        g_free (at);
     }
 }
 

@@ -26,3 +26,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (plan_document, plan_document_free)
  * parent, …). */
 plan_document *plan_document_read (const char *path, GError **error);
 plan_document *plan_document_parse (const char *data, gsize len, const char *source, GError **error);
+
+/* Where the plan puts an endpoint, in the kernel's PCI path syntax: the first
+ * bus of its root complex, then the slot.function of each port down to it
+ * ("0000:fc:00.0/00.0"); *rc_out is that root complex.  NULL when the plan
+ * does not say (no address, a port without one, no root complex above). */
+char *plan_endpoint_path (const guest_domain *dom, const guest_endpoint *ep, const guest_bus **rc_out);

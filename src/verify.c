@@ -54,33 +54,6 @@ verify_guest_path (const host_model *guest, const host_pci_device *dev)
   return g_strdup_printf ("%04x:%02x:%02x.%x%s", top->segment, top->bus, top->slot, top->function, tail->str);
 }
 
-/* The planned place in the same syntax: the root complex's first bus, then
- * the slot.function of every port down to the endpoint.  NULL when the plan
- * does not say (an unplaced base endpoint). */
-static char *
-planned_path (const guest_domain *dom, int bus_index, int slot, int function, const guest_bus **rc_out)
-{
-  if (slot < 0 || function < 0)
-    return NULL;
-  g_autoptr (GString) path = g_string_new (NULL);
-  g_string_printf (path, "%02x.%x", slot, function);
-  const guest_bus *bus = guest_find_bus (dom, bus_index);
-  for (int depth = 0; bus != NULL && !guest_bus_is_root_complex (bus->kind); depth++)
-    {
-      if (bus->slot < 0 || bus->function < 0 || depth == MAX_PCI_DEPTH)
-        return NULL;
-      char level[8];
-      g_snprintf (level, sizeof level, "%02x.%x/", bus->slot, bus->function);
-      g_string_prepend (path, level);
-      bus = guest_find_bus (dom, bus->parent);
-    }
-  if (bus == NULL)
-    return NULL;
-  *rc_out = bus;
-  int root_bus = bus->kind == GUEST_BUS_PXB_PCIE ? bus->bus_nr : 0;
-  return g_strdup_printf ("0000:%02x:%s", root_bus, path->str);
-}
-
 /* "slot 00.0 below pci.3 of pci.1 (bus_nr 252)": the plan's words for a place. */
 static char *
 describe_place (const guest_domain *dom, const guest_endpoint *ep, const guest_bus *rc)
@@ -376,9 +349,10 @@ check_devices (verify_run *run)
     {
       const guest_endpoint *ep = g_ptr_array_index (dom->endpoints, i);
       const guest_bus *rc = NULL;
-      char *at = planned_path (dom, ep->bus, ep->slot, ep->function, &rc);
-      if (at != NULL)
-        g_hash_table_insert (run->planned_at, at, (gpointer) ep);
+      g_autofree char *at = plan_endpoint_path (dom, ep, &rc);
+      /* The plan reader refuses two endpoints at one place; the first wins. */
+      if (at != NULL && !g_hash_table_contains (run->planned_at, at))
+        g_hash_table_insert (run->planned_at, g_strdup (at), (gpointer) ep);
       if (ep->kind != GUEST_EP_HOSTDEV || at == NULL)
         continue;
       verify_device *d = g_new0 (verify_device, 1);
@@ -393,9 +367,7 @@ check_devices (verify_run *run)
       g_ptr_array_add (run->result->devices, d);
     }
   for (guint i = 0; i < run->result->devices->len; i++)
-    {
-      check_device (run, g_ptr_array_index (run->result->devices, i));
-    }
+    check_device (run, g_ptr_array_index (run->result->devices, i));
 }
 
 /* Endpoints the plan does not place, that no SMMU translates. */

@@ -34,7 +34,7 @@ help_options() { # VERB → one option per line; valued ones end in '='
       fi
     done | sort -u
 }
-for verb in probe plan validate explain; do
+for verb in probe plan validate verify explain; do
   help_options "$verb" >"$WORK/help-$verb"
   [ -s "$WORK/help-$verb" ] && ok || fail "$verb --help lists no options"
   flags=_smmuctl_flags_$verb valued=_smmuctl_valued_$verb
@@ -48,9 +48,13 @@ for o in $_smmuctl_global_opts; do echo "$o"; done | sort -u >"$WORK/comp-global
 if diff -u "$WORK/help-global" "$WORK/comp-global" >"$WORK/diff"; then ok; else fail "global options differ from smmuctl --help"; cat "$WORK/diff" >&2; fi
 
 complete_line ""
-expect_reply "verbs" probe plan validate explain
+expect_reply "verbs" probe plan validate verify explain
 complete_line va
 expect_reply "verb prefix" validate
+complete_line ve
+expect_reply "verb prefix ve" verify
+complete_line verify --plan tests/data/guests/kunpeng/pl
+expect_reply "verify --plan FILE" tests/data/guests/kunpeng/plan.json
 complete_line --
 expect_reply "global options" --help --version --root
 complete_line plan --dev

@@ -18,7 +18,7 @@ groff -man -Tascii -P-cbou "$page" 2>/dev/null | sed 's/  */ /g' >"$WORK/page.tx
 expect_grep '^EXIT STATUS' "$WORK/page.txt" "EXIT STATUS section"
 
 has_option() { grep -qE -- "(^|[^a-z-])$1([^a-z-]|$)" "$WORK/page.txt"; }
-for verb in probe plan validate explain; do
+for verb in probe plan validate verify explain; do
   "$SMMUCTL" "$verb" --help >"$WORK/help"
   opts=$(grep -oE -- '^ +(-[a-zA-Z], )?--[a-z0-9-]+' "$WORK/help" | grep -oE -- '--?[a-zA-Z0-9-]+')
   [ -n "$opts" ] && ok || fail "$verb --help lists no options"

@@ -118,10 +118,25 @@ test_plan_errors (void)
     { "{\"format\": \"smmuctl-plan\", \"format_version\": 1, \"buses\": [{\"id\": \"pcie.0\", \"index\": 0, "
       "\"model\": \"pcie-root\"}], \"vsmmus\": [], \"endpoints\": [{\"id\": \"hostdev0\", \"kind\": \"hostdev\", "
       "\"bus\": \"pcie.0\", \"slot\": null, \"function\": 0}]}",
-      "t.json: $.endpoints[0]: hostdev0 has no guest address" },
+      "t.json: $.endpoints[0]: hostdev0 has no whole guest address" },
+    { "{\"format\": \"smmuctl-plan\", \"format_version\": 1, \"buses\": [{\"id\": \"pcie.0\", \"index\": 0, "
+      "\"model\": \"pcie-root\"}, {\"id\": \"pci.1\", \"index\": 1, \"model\": \"pcie-root-port\", \"parent\": "
+      "\"pcie.0\"}], \"vsmmus\": [], \"endpoints\": [{\"id\": \"hostdev0\", \"kind\": \"hostdev\", \"bus\": "
+      "\"pci.1\", \"slot\": 0, \"function\": 0}]}",
+      "t.json: $.endpoints[0]: hostdev0 has no whole guest address" }, /* its port has no slot */
+    { "{\"format\": \"smmuctl-plan\", \"format_version\": 1, \"buses\": [{\"id\": \"pcie.0\", \"index\": 0, "
+      "\"model\": \"pcie-root\"}], \"vsmmus\": [], \"endpoints\": [{\"id\": \"hostdev0\", \"kind\": \"hostdev\", "
+      "\"bus\": \"pcie.0\", \"slot\": 3, \"function\": 0}, {\"id\": \"hostdev1\", \"kind\": \"hostdev\", "
+      "\"bus\": \"pcie.0\", \"slot\": 3, \"function\": 0}]}",
+      "t.json: $.endpoints[1]: hostdev1 is at 0000:00:03.0, like $.endpoints[0]" },
     { "{\"format\": \"smmuctl-plan\", \"format_version\": 1, \"buses\": [], \"vsmmus\": [], \"endpoints\": "
       "[{\"kind\": \"hostdev\", \"host\": {\"vendor\": \"10dex\", \"device\": \"2941\"}}]}",
       "t.json: $.endpoints[0].host.vendor: expected four hexadecimal digits" },
+    { "{\"format\": \"smmuctl-plan\", \"format_version\": 1, \"buses\": [{\"index\": 0}], \"vsmmus\": [], "
+      "\"endpoints\": []}", "t.json: $.buses[0].id: missing" },
+    { "{\"format\": \"smmuctl-plan\", \"format_version\": 1, \"buses\": [{\"id\": \"pcie.0\", \"index\": 0}, "
+      "{\"id\": \"pci.1\", \"index\": 0}], \"vsmmus\": [], \"endpoints\": []}",
+      "t.json: $.buses[1].index: 0 appears twice" },
     { "{\"format\": \"smmuctl-plan\",", "t.json:1:" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -23,19 +23,20 @@ usage_error() {
 usage_error "no verb" --
 usage_error "unknown global option" -- --bogus
 usage_error "unknown verb" -- frobnicate
-for verb in probe plan validate explain; do
+for verb in probe plan validate verify explain; do
   usage_error "$verb: unknown option" -- "$verb" --bogus
 done
 usage_error "probe: stray argument" -- probe extra
 usage_error "plan: bad --format" -- plan --root $H --all-vfio --format=yaml
 usage_error "plan: bad --layout" -- plan --root $H --all-vfio --layout=sideways
 usage_error "validate: no FILE" -- validate
+usage_error "verify: no --plan" -- verify
 usage_error "explain: no CODE" -- explain
 usage_error "explain: unknown code" -- explain SMU999
 usage_error "probe: option without its value" -- probe --root
 
 # Mistyped verbs get the nearest one.
-for pair in valdate:validate prbe:probe plna:plan expalin:explain; do
+for pair in valdate:validate prbe:probe plna:plan expalin:explain verfy:verify; do
   expect_status 2 "verb ${pair%%:*}" -- "$SMMUCTL" "${pair%%:*}" x.xml
   expect_grep "unknown verb '${pair%%:*}' \(did you mean '${pair##*:}'\?\)" "$WORK/err" "suggests ${pair##*:}"
 done
@@ -44,10 +45,10 @@ expect_no_grep 'did you mean' "$WORK/err" "no suggestion for a far-off verb"
 
 # --help: exit 0 on stdout; every option of every verb on one line of its own.
 expect_status 0 "smmuctl --help" -- "$SMMUCTL" --help
-for verb in probe plan validate explain; do
+for verb in probe plan validate verify explain; do
   expect_grep "^  $verb " "$WORK/out" "smmuctl --help lists $verb"
 done
-for verb in probe plan validate explain; do
+for verb in probe plan validate verify explain; do
   expect_status 0 "$verb --help" -- "$SMMUCTL" "$verb" --help
   [ ! -s "$WORK/err" ] && ok || fail "$verb --help wrote to stderr"
   # The option block runs from "Application Options:" to the next blank line.

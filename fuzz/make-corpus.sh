@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refresh the seed corpora fuzz/corpus/<harness>/ from the test data:
-#   iort       the fixture hosts' IORT tables and tests/data/bad/iort/
+#   iort       the fixture hosts' and guests' IORT tables and tests/data/bad/iort/
 #   hostjson   tests/data/probe/*.json, tests/data/bad/json/, and (with a
 #              built smmuctl) `probe --json` of every fixture host, broken ones too
 #   hwinfo     the fixture hosts' hwinfo.json and tests/data/bad/hwinfo/
@@ -35,6 +35,9 @@ for host in tests/data/hosts/*/; do
   name=$(basename "$host")
   [ -f "$host/sys/firmware/acpi/tables/IORT" ] && seed iort "host-$name.bin" "$host/sys/firmware/acpi/tables/IORT"
   [ -f "$host/hwinfo.json" ] && seed hwinfo "host-$name.json" "$host/hwinfo.json"
+done
+for guest in tests/data/guests/*/; do
+  seed iort "guest-$(basename "$guest").bin" "$guest/sys/firmware/acpi/tables/IORT"
 done
 for f in tests/data/bad/iort/*.bin; do seed iort "bad-$(basename "$f")" "$f"; done
 for f in tests/data/bad/hwinfo/*.json; do seed hwinfo "bad-$(basename "$f")" "$f"; done

@@ -6,9 +6,10 @@
 # Per fixture host (tests/data/hosts/*, plus a generated host with 8-function
 # devices) and layout (per-smmu, per-device): plan --format json and
 # --format qemu; run the planned script with QEMU=tests/guestboot/
-# qemu-standin.py, which boots the planned topology (vfio-pci → pci-testdev
-# with the same id/bus/addr/multifunction, accel properties dropped; see its
-# header) with -kernel/-initrd; the initramfs (tests/guestboot/init.sh) binds
+# qemu-standin.py, which boots the planned topology (rewritten as the
+# real-stack tier rewrites it: vfio-pci → an emulated stand-in with the same
+# id/bus/addr/multifunction, accel properties dropped; see its header) with
+# -kernel/-initrd; the initramfs (tests/guestboot/init.sh) binds
 # the endpoints to pci-stub and sends the guest's /sys and IORT back over
 # the console.  Plans with the same boot topology share one boot.  The
 # guest's IORT is also decoded with ACPICA's iasl, which must agree with
@@ -133,20 +134,20 @@ done <"$WORK/boot-list"
 
 # ---- verify ---------------------------------------------------------------
 # The stand-in is not the host device: the plan verify reads expects its ids.
-standin_plan() {
-  /usr/bin/python3 - "$1" "$2" <<'PY'
+standin_plan() { # PLAN ARGV.JSON OUT
+  /usr/bin/python3 - "$1" "$2" "$3" <<'PY'
 import json, sys
-plan = json.load(open(sys.argv[1]))
+plan, ids = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))["standin_ids"]
 for e in plan["endpoints"]:
     if e["kind"] == "hostdev" and e["host"] is not None:
-        e["host"]["vendor"], e["host"]["device"] = "1b36", "0005"  # pci-testdev
-json.dump(plan, open(sys.argv[2], "w"), indent=2)
+        e["host"]["vendor"], e["host"]["device"] = ids
+json.dump(plan, open(sys.argv[3], "w"), indent=2)
 PY
 }
 while read -r name first; do
   dir=$BOOTS/$name tree=$BOOTS/$first/out/tree
   [ -d "$tree/sys" ] || continue
-  standin_plan "$dir/plan.json" "$dir/plan-standin.json"
+  standin_plan "$dir/plan.json" "$dir/out/argv.json" "$dir/plan-standin.json"
   "$SMMUCTL" verify --plan "$dir/plan-standin.json" --root "$tree" --json >"$dir/verify.json" 2>"$dir/verify.err"
   status=$?
   json_schema "$dir/verify.json" data/schemas/verify.schema.json
@@ -176,7 +177,8 @@ done <"$WORK/booted-by"
 dir=$BOOTS/kunpeng-per-smmu first=$(awk '$1 == "kunpeng-per-smmu" { print $2 }' "$WORK/booted-by")
 expect_status 1 "verify of the plan with the host devices' ids" -- \
   "$SMMUCTL" verify --plan "$dir/plan.json" --root "$BOOTS/$first/out/tree"
-expect_grep 'error: SMU602 verify-device-other: hostdev0 \(host 0000:7d:00.2\): the function at 0000:fd:00.0 is 1b36:0005' \
+ids=$(/usr/bin/python3 -c 'import json,sys; print(":".join(json.load(open(sys.argv[1]))["standin_ids"]))' "$dir/out/argv.json")
+expect_grep "error: SMU602 verify-device-other: hostdev0 \(host 0000:7d:00.2\): the function at 0000:fd:00.0 is $ids" \
   "$WORK/out" "SMU602 names the device, the guest address and both ids"
 [ "$(grep -c 'error: SMU' "$WORK/out")" -eq 2 ] && ok || fail "only the two SMU602 findings"
 

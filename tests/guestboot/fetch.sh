@@ -35,6 +35,11 @@ host_arch=$(dpkg --print-architecture)
 mkdir -p "$DIR"
 exec 9>"$DIR/.lock"
 flock 9
+# Another run may have fetched it while this one waited.
+if [ "$(cat "$DIR/stamp" 2>/dev/null)" = "$STAMP" ] && [ -f "$DIR/fetched.env" ]; then
+  print_paths
+  exit 0
+fi
 tmp=$DIR/.fetch.$$
 rm -rf "$tmp"
 trap 'rm -rf "$tmp"' EXIT

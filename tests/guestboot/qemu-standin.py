@@ -3,18 +3,18 @@
 QEMU=this): boots the planned topology under TCG with a real arm64 kernel
 and captures what the guest sees.
 
-Only what a VM without KVM and host devices cannot have is replaced:
-  -accel kvm, -cpu host      -> tcg, max; gic-version=host -> max
-  -object iommufd            dropped (no /dev/iommu in the chroot)
-  arm-smmuv3                 accel-only properties dropped (accel needs KVM)
-  vfio-pci                   pci-testdev (1b36:0005, no guest driver) with the
-                             same id, bus, addr and multifunction
+What a VM without KVM and host devices cannot have is replaced as the
+real-stack tier replaces it (tests/realstack/qemuopts.py, mode 'stripped':
+KVM -> TCG, -cpu host -> max, gic-version=host dropped, no -object iommufd,
+arm-smmuv3 without its accel-only properties, vfio-pci -> an emulated
+stand-in endpoint with the same id, bus, addr and multifunction; here
+pci-testdev, see STANDIN below).  Then, for a boot:
+  -serial                    the console, read here
   -smp N, -numa cpus=        one vCPU (on the first node): the CPUs are not
                              what is checked, and TCG boots one much faster;
-                             every -numa node and its memory stay
-  -serial mon:stdio          the console, read here
+                             every -numa node, its memory and pxb numa_node stay
 plus -kernel/-initrd/-append (UEFI still boots it: the guest gets ACPI and
-an IORT) and -no-reboot.  pxb numa_node and the -numa nodes stay.
+an IORT) and -no-reboot.
 
 Environment:
   GUESTBOOT_KERNEL, GUESTBOOT_INITRD   the guest (paths QEMU can open)
@@ -32,145 +32,90 @@ import base64
 import hashlib
 import json
 import os
+import selectors
 import subprocess
 import sys
 import time
 
-STANDIN = "pci-testdev"
-STANDIN_IDS = ("1b36", "0005")
-ACCEL_ONLY = ("accel", "ats", "ril", "ssidsize", "oas", "cmdqv")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "realstack"))
+import qemuopts  # noqa: E402  (the real-stack tier's rewriting, shared)
+
+# A boot stands in pci-testdev (1b36:0005) where the -S checks use a virtio
+# device: neither the firmware nor Linux has a driver for it, so nothing
+# probes 16 functions at boot (half the boot time of a big plan under TCG)
+# and pci-stub binds it directly.  The rest of the rewriting is qemuopts'.
+qemuopts.STANDIN = "pci-testdev"
+STANDIN_IDS = {"pci-testdev": ("1b36", "0005")}
 BEGIN = "=== smmuctl-guest-tree begin ==="
 END = "=== smmuctl-guest-tree end "
 
 
-def split_opts(value):  # QEMU: ',' separates, ',,' is a literal comma
-    parts, cur, i = [], "", 0
-    while i < len(value):
-        if value[i] == "," and value[i + 1:i + 2] == ",":
-            cur += ","
-            i += 2
-            continue
-        if value[i] == ",":
-            parts.append(cur)
-            cur = ""
+def devices_of(args):
+    """The -device values as qemuopts.Opt, and the other options as pairs."""
+    devices, rest = [], []
+    for opt, val in qemuopts.pairs(args):
+        if opt == "-device":
+            devices.append(qemuopts.Opt(val, "driver"))
         else:
-            cur += value[i]
-        i += 1
-    return parts + [cur]
+            rest.append((opt, val))
+    return rest, devices
 
 
-def join_opts(parts):
-    return ",".join(p.replace(",", ",,") for p in parts)
-
-
-def key(part):
-    return part.split("=", 1)[0]
-
-
-def opt(parts, name):
-    for p in parts[1:]:
-        if key(p) == name:
-            return p.split("=", 1)[1] if "=" in p else ""
-    return None
-
-
-def set_opt(parts, name, value):
-    """parts with name=value (replaced, or appended); value None drops it."""
-    out = [p for p in parts if key(p) != name or p is parts[0]]
-    return out + ([name + "=" + value] if value is not None else [])
-
-
-def standin_argv(args):
-    """The planned argv → the argv to boot, and what was replaced."""
-    out, replaced, devices = [], [], []
-    i = 0
-    while i < len(args):
-        o = args[i]
-        if o == "-nodefaults":
-            out.append(o)
-            i += 1
-            continue
-        v = args[i + 1]
-        i += 2
-        if o == "-accel" and v == "kvm":
-            out += [o, "tcg"]
-            replaced.append("-accel kvm -> tcg")
-        elif o == "-cpu" and v == "host":
-            out += [o, "max"]
-            replaced.append("-cpu host -> max")
-        elif o == "-serial":
-            out += [o, "stdio"]
-        elif o == "-smp":
-            out += [o, "1"]
-            if v != "1":
-                replaced.append("-smp %s -> 1" % v)
-        elif o == "-numa":
-            parts = split_opts(v)
-            if parts[0] == "node":
-                first = not any(a.startswith("node,") and "cpus=0" in split_opts(a) for a in out)
-                parts = [p for p in parts if key(p) != "cpus"] + (["cpus=0"] if first else [])
-            out += [o, join_opts(parts)]
-        elif o == "-machine":
-            parts = split_opts(v)
-            if opt(parts, "gic-version") == "host":
-                parts = set_opt(parts, "gic-version", "max")
-                replaced.append("-machine gic-version=host -> max")
-            out += [o, join_opts(parts)]
-        elif o == "-object" and split_opts(v)[0] == "iommufd":
-            replaced.append("-object %s dropped" % v)
-        elif o == "-device":
-            devices.append(split_opts(v))
+def for_boot(rest, replaced):
+    """Console on stdio; one vCPU on the first NUMA node, every node kept."""
+    out, first_node = [], True
+    for opt, val in rest:
+        if val is None:
+            out.append(opt)
+        elif opt == "-serial":
+            out += [opt, "stdio"]
+        elif opt == "-smp":
+            out += [opt, "1"]
+            if val != "1":
+                replaced.append("-smp %s -> 1" % val)
+        elif opt == "-numa" and qemuopts.Opt(val, "type").props.get("type") == "node":
+            n = qemuopts.Opt(val, "type")
+            n.props.pop("cpus", None)
+            if first_node:
+                n.props["cpus"] = "0"
+                first_node = False
+            out += [opt, n.text()]
         else:
-            out += [o, v]
-    return out, devices, replaced
+            out += [opt, val]
+    return out
 
 
-def replace_devices(devices, replaced):
-    result = []
-    for parts in devices:
-        if parts[0] == "arm-smmuv3":
-            kept = [parts[0]] + [p for p in parts[1:] if key(p) not in ACCEL_ONLY]
-            if kept != parts:
-                replaced.append("arm-smmuv3 %s: accel properties dropped" % opt(parts, "id"))
-            parts = kept
-        elif parts[0] == "vfio-pci":
-            kept = [p for p in parts[1:] if key(p) in ("id", "bus", "addr", "multifunction")]
-            replaced.append("vfio-pci %s -> %s" % (opt(parts, "host"), STANDIN))
-            parts = [STANDIN] + kept
-        result.append(parts)
-    return result
+def prop(d, key):
+    return d.props.get(key)
 
 
-def addr_function(parts):
-    addr = opt(parts, "addr") or "0x0"
-    return int(addr.split(".")[1], 0) if "." in addr else 0
-
-
-def mutate(machine_args, devices, how):
-    """A deliberately wrong VM; returns (machine_args, devices, what was done)."""
-    standins = [d for d in devices if d[0] == STANDIN]
+def mutate(rest, devices, how):
+    """A deliberately wrong VM; returns (rest, devices, what was done)."""
+    standins = [d for d in devices if prop(d, "driver") == qemuopts.STANDIN]
     if how == "shared-smmu":
-        devices = [d for d in devices if d[0] != "arm-smmuv3"]
-        at = machine_args.index("-machine") + 1
-        machine_args[at] = join_opts(split_opts(machine_args[at]) + ["iommu=smmuv3"])
-        return machine_args, devices, "every arm-smmuv3 replaced by one machine-wide iommu=smmuv3"
+        devices = [d for d in devices if prop(d, "driver") != "arm-smmuv3"]
+        rest = list(rest)
+        for i, (opt, val) in enumerate(rest):
+            if opt in ("-machine", "-M"):
+                m = qemuopts.Opt(val, "type")
+                m.props["iommu"] = "smmuv3"
+                rest[i] = (opt, m.text())
+        return rest, devices, "every arm-smmuv3 replaced by one machine-wide iommu=smmuv3"
     if how == "device-on-pcie0":
         moved = standins[0]
-        i = devices.index(moved)
-        devices[i] = set_opt(set_opt(set_opt(moved, "bus", "pcie.0"), "addr", "0x1f"), "multifunction", None)
-        return machine_args, devices, "%s moved to pcie.0 slot 0x1f" % opt(moved, "id")
+        moved.props.update(bus="pcie.0", addr="0x1f")
+        moved.props.pop("multifunction", None)
+        return rest, devices, "%s moved to pcie.0 slot 0x1f" % prop(moved, "id")
     if how == "split-functions":
-        first = next(d for d in standins if opt(d, "multifunction") == "on")
-        sibling = next(d for d in standins if d is not first and opt(d, "bus") == opt(first, "bus")
-                       and addr_function(d) == 1)
-        port = next(d for d in devices if opt(d, "id") == opt(first, "bus"))
-        new_port = ["pcie-root-port", "port=31", "chassis=250", "id=split0", "bus=" + opt(port, "bus"),
-                    "addr=0x1f", "hotplug=off"]
-        i = devices.index(sibling)
-        devices[i] = set_opt(set_opt(sibling, "bus", "split0"), "addr", "0x0")
+        first = next(d for d in standins if qemuopts.onoff(prop(d, "multifunction")) == "on")
+        sibling = next(d for d in standins if d is not first and prop(d, "bus") == prop(first, "bus")
+                       and qemuopts.addr_tuple(prop(d, "addr"))[1] == 1)
+        port = next(d for d in devices if prop(d, "id") == prop(first, "bus"))
+        new_port = qemuopts.Opt("pcie-root-port,port=31,chassis=250,id=split0,bus=%s,addr=0x1f,hotplug=off"
+                                % prop(port, "bus"), "driver")
+        sibling.props.update(bus="split0", addr="0x0")
         devices.insert(devices.index(port) + 1, new_port)
-        return machine_args, devices, "%s moved to a root port of its own on %s" % (opt(sibling, "id"),
-                                                                                 opt(port, "bus"))
+        return rest, devices, "%s moved to a root port of its own on %s" % (prop(sibling, "id"), prop(port, "bus"))
     sys.exit("qemu-standin: unknown GUESTBOOT_MUTATE '%s'" % how)
 
 
@@ -182,7 +127,6 @@ def boot(cmd, out_dir, timeout):
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
     started, lines, inside, digest = time.time(), [], False, None
     try:
-        import selectors
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
         pending = b""
@@ -225,14 +169,17 @@ def boot(cmd, out_dir, timeout):
 def main():
     out_dir = os.environ["GUESTBOOT_OUT"]
     os.makedirs(out_dir, exist_ok=True)
-    argv, devices, replaced = standin_argv(sys.argv[1:])
-    devices = replace_devices(devices, replaced)
+    if qemuopts.STANDIN not in STANDIN_IDS:
+        sys.exit("qemu-standin: the PCI ids of the stand-in %s are not known here" % qemuopts.STANDIN)
+    args, replaced = qemuopts.rewrite(sys.argv[1:], "stripped")
+    rest, devices = devices_of(args)
     how = os.environ.get("GUESTBOOT_MUTATE")
     mutation = None
     if how:
-        argv, devices, mutation = mutate(argv, devices, how)
+        rest, devices, mutation = mutate(rest, devices, how)
+    argv = for_boot(rest, replaced)
     for d in devices:
-        argv += ["-device", join_opts(d)]
+        argv += ["-device", d.text()]
     argv += ["-no-reboot", "-kernel", os.environ["GUESTBOOT_KERNEL"], "-initrd", os.environ["GUESTBOOT_INITRD"],
              "-append", "console=ttyAMA0 acpi=force panic=-1 quiet"]
     # The topology a boot shows: the argv without the VM's name and variable store.
@@ -241,7 +188,8 @@ def main():
         if not skip and a != "-name" and not a.startswith("if=pflash,format=raw,unit=1,"):
             topology.append(a)
         skip = a == "-name"
-    record = {"argv": argv, "replaced": replaced, "mutation": mutation, "standin_ids": STANDIN_IDS,
+    record = {"argv": argv, "replaced": replaced, "mutation": mutation,
+              "standin": qemuopts.STANDIN, "standin_ids": STANDIN_IDS[qemuopts.STANDIN],
               "topology": hashlib.sha256(json.dumps(topology).encode()).hexdigest()}
     with open(os.path.join(out_dir, "argv.json"), "w") as f:
         json.dump(record, f, indent=1)

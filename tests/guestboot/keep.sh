@@ -16,5 +16,8 @@ for pair in kunpeng:kunpeng-per-smmu big-2-16:big-2-16-per-smmu shared-smmu:wron
   mkdir "$name"
   cp -a "$boot/out/tree/." "$name/"
   cp "$boot/plan-standin.json" "$name/plan.json"
+  # git keeps no empty directory (an SMMU's or a NUMA node's, whose attributes
+  # were not captured): give each the uevent file every sysfs directory has.
+  find "$name" -type d -empty -exec touch {}/uevent \;
   echo "$name ← $(basename "$boot"): $(grep -o '"mutation": [^,]*' "$boot/out/argv.json")"
 done

@@ -503,23 +503,29 @@ static const finding_code_info codes[] = {
     "  <!-- a <hostdev> for 0000:03:00.0 and one for 0000:03:00.1 -->\n" },
 
   { "SMU306", "host-caps-exceeded", SEVERITY_ERROR,
-    "a vSMMU property exceeds what the host SMMU or the device supports",
-    "At run time: QEMU exits when the first device attaches, e.g. \"Host SMMUv3\n"
-    "SSIDSIZE not compatible (host=..., QEMU=...)\", \"Host SMMUv3 doesn't\n"
-    "support Range Invalidation\", \"Host SMMUv3 doesn't support Address\n"
-    "Translation Services\" or \"Host SMMUv3 supports only N-bit IPA, but the\n"
-    "vSMMU OAS implies M-bit IPA\".\n"
+    "a vSMMU property exceeds what a device below it supports, or the host cannot tell",
+    "At run time: QEMU starts, but the guest is promised a feature a device\n"
+    "below the vSMMU cannot use through the host SMMU: with ats='on' the guest\n"
+    "enables ATS for a device the host kernel runs without ATS (IOMMU_GET_HW_INFO\n"
+    "reports PCI_ATS_NOT_SUPPORTED for it), and with an ssidsize wider than the\n"
+    "device's PASID width the guest hands out PASIDs the device cannot carry.\n"
+    "Properties beyond the host SMMU's own registers are SMU309: QEMU refuses\n"
+    "those itself.\n"
     "\n"
-    "Why: the guest drives the host SMMU's stage 1 directly; the vSMMU may\n"
-    "advertise no feature the hardware lacks.\n"
+    "Why: the guest drives the host SMMU's stage 1 directly; a vSMMU property\n"
+    "holds for every device below it, so it may promise no more than the\n"
+    "weakest of them. A warning (not an error) when the host's or the device's\n"
+    "support is unknown: then nothing was checked.\n"
     "\n"
-    "Fix: lower the property to the host value, or use 'auto' for ats, ril and\n"
-    "ssidsize (QEMU {{qemu.smmuv3_auto}}+). `smmuctl probe --hwinfo` reads the host's IDRs.\n"
+    "Fix: turn the property off or lower it to what every device supports\n"
+    "(`smmuctl plan` does), or move the device to a vSMMU of its own.\n"
+    "`smmuctl probe --hwinfo` reads the host's registers and each device's\n"
+    "ATS and PASID support as the kernel sees them.\n"
     "\n"
     "Before:\n"
-    "  <driver pciBus='1' accel='on' oas='48' ssidsize='20'/>\n"
+    "  <driver pciBus='1' accel='on' ats='on' ssidsize='20'/>  <!-- a NIC without ATS below it -->\n"
     "After:\n"
-    "  <driver pciBus='1' accel='on' oas='44' ssidsize='auto'/>\n" },
+    "  <driver pciBus='1' accel='on' ats='off' ssidsize='20'/>\n" },
 
   { "SMU307", "host-no-nesting", SEVERITY_ERROR,
     "the host SMMU cannot do nested translation",
@@ -552,6 +558,41 @@ static const finding_code_info codes[] = {
     "  <target busNr='252'><node>0</node></target>  <!-- devices on host node 1 -->\n"
     "After:\n"
     "  <target busNr='252'><node>1</node></target>\n" },
+
+  { "SMU309", "host-smmu-incompatible", SEVERITY_ERROR,
+    "QEMU refuses the host SMMU for an accelerated vSMMU (its host-compatibility check)",
+    "At run time: QEMU refuses the first vfio-pci device that attaches to the\n"
+    "accelerated vSMMU and exits with one of (QEMU 11.1,\n"
+    "smmuv3_accel_check_hw_compatible):\n"
+    "  Host SMMUv3 Stream Table format mismatch (host STLEVEL=%u, QEMU STLEVEL=%u)\n"
+    "  Host SMMUv3 doesn't support Little-endian translation table\n"
+    "  Host SMMUv3 doesn't support AArch64 translation table format\n"
+    "  Host SMMUv3 SIDSIZE not compatible (host=%u, QEMU=%u)\n"
+    "  Host SMMUv3 SSIDSIZE not compatible (host=%u, QEMU=%u)\n"
+    "  Host SMMUv3 doesn't support Range Invalidation\n"
+    "  Host SMMUv3 supports only %d-bit IPA, but the vSMMU OAS implies %d-bit IPA\n"
+    "  Host SMMUv3 doesn't support Address Translation Services\n"
+    "  Host SMMUv3 doesn't support 4K translation granule (16K, 64K)\n"
+    "\n"
+    "Why: QEMU compares the host SMMU's ID registers (IOMMU_GET_HW_INFO) with\n"
+    "its vSMMU's: the same stream table format (2-level), little-endian\n"
+    "AArch64 tables, at least 16 StreamID bits, and every one of the 4K, 16K\n"
+    "and 64K granules (QEMU's vSMMU advertises all three, and the host must\n"
+    "have exactly those); ssidsize, ril, oas and ats may not be above the\n"
+    "host's. Properties set to 'auto' (from QEMU {{qemu.smmuv3_auto}}, also when left out) take\n"
+    "the host's value and pass; QEMU {{qemu.smmuv3_accel}} defaults to ril on, ats off,\n"
+    "ssidsize 0, oas 44. The fixed fields cannot be changed: such an SMMU\n"
+    "cannot back an accelerated vSMMU.\n"
+    "\n"
+    "Fix: lower or leave out the property the message names; for a fixed\n"
+    "field, pass the devices behind that host SMMU through without accel='on'\n"
+    "(or leave them out: `smmuctl plan` names them). `smmuctl probe --hwinfo`\n"
+    "reads the registers.\n"
+    "\n"
+    "Before:\n"
+    "  <driver pciBus='1' accel='on' ril='on'/>  <!-- host IDR3.RIL=0 -->\n"
+    "After:\n"
+    "  <driver pciBus='1' accel='on' ril='off'/>\n" },
 
   { "SMU401", "bus-range-overlap", SEVERITY_ERROR,
     "root complex bus-number ranges overlap, or run past bus 255",

@@ -139,6 +139,17 @@ write_device (GString *out, gconstpointer data, guint i, guint depth)
   json_writer_int (&w, "pasid_width", dev->pasid_width, dev->pasid_width >= 0);
   json_writer_string (&w, "canwbs", tristate_name (dev->canwbs));
   json_writer_string (&w, "sysfs_path", dev->sysfs_path);
+  json_writer_string (&w, "physfn", dev->physfn);
+  if (dev->hw_known)
+    {
+      json_writer hw;
+      json_writer_object (&w, "hwinfo", &hw);
+      json_writer_hex (&hw, "out_capabilities", dev->hw_capabilities, 0);
+      json_writer_int (&hw, "out_max_pasid_log2", dev->hw_max_pasid_log2, TRUE);
+      json_writer_end (&hw);
+    }
+  else
+    json_writer_string (&w, "hwinfo", NULL);
   json_writer_end (&w);
 }
 
@@ -437,6 +448,18 @@ read_device (json_reader *r, json_object *obj, host_model *host)
   dev->pasid_width = (int) json_reader_int (r, obj, "pasid_width", -1, -1, 32, TRUE);
   dev->canwbs = json_reader_tristate (r, obj, "canwbs");
   dev->sysfs_path = json_reader_string (r, obj, "sysfs_path", TRUE);
+  json_object *physfn = NULL;
+  if (json_object_object_get_ex (obj, "physfn", &physfn) && physfn != NULL)
+    dev->physfn = read_bdf (r, physfn, "physfn");
+  json_object *hw = json_reader_object (r, obj, "hwinfo");
+  if (hw != NULL)
+    {
+      gsize mark = json_reader_enter (r, "hwinfo");
+      dev->hw_capabilities = json_reader_hex (r, hw, "out_capabilities", 0, G_MAXUINT64);
+      dev->hw_max_pasid_log2 = (guint8) json_reader_int (r, hw, "out_max_pasid_log2", 0, 0, 255, FALSE);
+      dev->hw_known = r->error == NULL;
+      json_reader_leave (r, mark);
+    }
 }
 
 static void

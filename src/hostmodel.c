@@ -97,6 +97,7 @@ host_pci_device_free (host_pci_device *dev)
   g_free (dev->vfio_cdev);
   g_free (dev->sysfs_path);
   g_free (dev->parent_bdf);
+  g_free (dev->physfn);
   g_free (dev);
 }
 
@@ -374,6 +375,12 @@ host_model_finish
       host_smmu *smmu = dev->smmu != NULL ? g_hash_table_lookup (by_name, dev->smmu) : NULL;
       if (smmu != NULL)
         g_ptr_array_add (smmu->devices, g_strdup (dev->bdf));
+      const host_pci_device *pf = dev->physfn != NULL ? host_find_device (host, dev->physfn) : NULL;
+      if (pf != NULL && pf != dev)
+        {
+          dev->pasid = pf->pasid;
+          dev->pasid_width = pf->pasid_width;
+        }
     }
 }
 

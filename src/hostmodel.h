@@ -43,6 +43,13 @@ typedef struct {
   /* The bridge above it in the PCI tree ("0000:fc:00.0"), from the sysfs
    * device path; NULL on a root bus, and when not read (host JSON). */
   char *parent_bdf;
+  char *physfn;       /* a VF: its PF's BDF (sysfs physfn); NULL otherwise */
+  /* IOMMU_GET_HW_INFO through this device (--hwinfo, or a recording): the
+   * kernel's per-device answer, which already weighs the SMMU, the root
+   * complex and the device (hwinfo.h: host_device_ats, _pasid_bits). */
+  gboolean hw_known;
+  guint64 hw_capabilities;   /* out_capabilities */
+  guint8 hw_max_pasid_log2;  /* out_max_pasid_log2 */
 } host_pci_device;
 
 typedef struct {
@@ -157,7 +164,9 @@ void host_model_note (host_model *host, const char *format, ...) G_GNUC_PRINTF (
  * per device; the table does not own keys or values. */
 GHashTable *host_smmu_index (const host_model *host);
 
-/* After the lists are filled: sort them, fill each SMMU's device list. */
+/* After the lists are filled: sort them, fill each SMMU's device list, and
+ * give each VF its PF's PASID capability (a VF has none of its own; the
+ * PF's governs it, PCIe SR-IOV). */
 void host_model_finish (host_model *host);
 
 /* "DDDD:BB:DD.F" parsing; accepts "BB:DD.F" (segment 0) and hex in any case. */

@@ -357,6 +357,12 @@ read_device (sysroot *root, host_model *host, const char *bdf)
           host_model_note (host, "%s/iommu_group: '%s' is not an IOMMU group", shown, group);
         }
     }
+  g_autofree char *physfn = read_link_name (root, host, dir, "physfn");
+  if (physfn != NULL && (dev->physfn = pci_bdf_normalize (physfn)) == NULL)
+    {
+      g_autofree char *shown = sysroot_display (root, dir);
+      host_model_note (host, "%s/physfn: '%s' is not a PCI address", shown, physfn);
+    }
   dev->smmu = read_link_name (root, host, dir, "iommu");
   if (dev->smmu != NULL)
     dev->smmu_source = "sysfs";

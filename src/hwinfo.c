@@ -50,6 +50,47 @@ host_smmu_cap (const host_smmu *smmu, idr_field field)
   return hwinfo_flag (&smmu->hwinfo, field);
 }
 
+tristate
+host_device_ats (const host_pci_device *dev, const char **source)
+{
+  const char *from = "config space";
+  tristate ats = dev->ats;
+  if (dev->hw_known && (dev->hw_capabilities & HWINFO_CAP_PCI_ATS_NOT_SUPPORTED))
+    {
+      ats = TRI_NO;
+      from = "IOMMU_GET_HW_INFO";
+    }
+  /* The bit is negative so that 0 from an older kernel reads as "supported":
+   * trust that only when config space says nothing. */
+  else if (dev->hw_known && ats == TRI_UNKNOWN)
+    {
+      ats = TRI_YES;
+      from = "IOMMU_GET_HW_INFO";
+    }
+  if (source != NULL)
+    *source = from;
+  return ats;
+}
+
+int
+host_device_pasid_bits (const host_pci_device *dev, const char **source)
+{
+  /* 0 is also what a kernel without the field answers: not a "no". */
+  if (dev->hw_known && dev->hw_max_pasid_log2 > 0)
+    {
+      if (source != NULL)
+        *source = "IOMMU_GET_HW_INFO";
+      return dev->hw_max_pasid_log2;
+    }
+  if (source != NULL)
+    *source = "config space";
+  if (dev->pasid == TRI_NO)
+    return 0;
+  if (dev->pasid == TRI_UNKNOWN || dev->pasid_width < 0)
+    return -1;
+  return dev->pasid_width;
+}
+
 /* out_capabilities bits, uapi IOMMU_HW_CAP_* in bit order. */
 static const struct {
   hwinfo_capability cap;
@@ -152,8 +193,37 @@ hwinfo_registers_from_json (json_reader *r, json_object *obj, host_hwinfo *hw)
 typedef struct {
   char *smmu;
   char *path;        /* "$.smmus[2]", for the note about unknown SMMUs */
+  char *device;      /* the device the registers were read through, or NULL */
   host_hwinfo hw;
 } recorded_smmu;
+
+/* The per-device part of an answer: what the kernel says about one device. */
+typedef struct {
+  char *device;
+  char *path;
+  guint64 out_capabilities;
+  guint8 out_max_pasid_log2;
+} recorded_device;
+
+static void
+recorded_device_clear (gpointer p)
+{
+  recorded_device *rec = p;
+  g_free (rec->device);
+  g_free (rec->path);
+}
+
+static char *
+read_recorded_bdf (json_reader *r, json_object *item, const char *key)
+{
+  g_autofree char *text = json_reader_string (r, item, key, TRUE);
+  if (text == NULL)
+    return NULL;
+  char *bdf = pci_bdf_normalize (text);
+  if (bdf == NULL)
+    json_reader_fail (r, key, "\"%s\" is not a PCI address such as \"0008:01:00.0\"", text);
+  return bdf;
+}
 
 static void
 recorded_smmu_clear (gpointer p)
@@ -161,6 +231,7 @@ recorded_smmu_clear (gpointer p)
   recorded_smmu *rec = p;
   g_free (rec->smmu);
   g_free (rec->path);
+  g_free (rec->device);
   g_free (rec->hw.source);
 }
 
@@ -184,6 +255,7 @@ read_recording (json_reader *r, json_object *doc, GArray *out)
       rec.smmu = r->error ? NULL : json_reader_string (r, item, "smmu", FALSE);
       if (rec.smmu != NULL)
         hwinfo_registers_from_json (r, item, &rec.hw);
+      rec.device = r->error ? NULL : read_recorded_bdf (r, item, "device");
       for (guint j = 0; j < out->len && r->error == NULL; j++)
         if (strcmp (g_array_index (out, recorded_smmu, j).smmu, rec.smmu) == 0)
           json_reader_fail (r, "smmu", "%s is recorded twice (also at %s)", rec.smmu,
@@ -195,6 +267,51 @@ read_recording (json_reader *r, json_object *doc, GArray *out)
   json_reader_leave (r, outer);
 }
 
+/* "devices": [{"device": "BDF", "out_capabilities", "out_max_pasid_log2"}]:
+ * the per-device answers of the other devices behind each SMMU. */
+static void
+read_recorded_devices (json_reader *r, json_object *doc, GArray *out)
+{
+  json_object *devices = r->error == NULL ? json_reader_array (r, doc, "devices") : NULL;
+  gsize outer = json_reader_enter (r, "devices");
+  for (size_t i = 0; devices && i < json_object_array_length (devices) && r->error == NULL; i++)
+    {
+      json_object *item = json_object_array_get_idx (devices, i);
+      gsize mark = json_reader_enter_index (r, i);
+      recorded_device rec = { 0 };
+      if (json_object_get_type (item) != json_type_object)
+        json_reader_fail (r, NULL, "expected an object");
+      else if (!json_reader_has (item, "device"))
+        json_reader_fail (r, "device", "missing (the device's PCI address)");
+      else
+        {
+          rec.device = read_recorded_bdf (r, item, "device");
+          rec.out_capabilities = json_reader_hex (r, item, "out_capabilities", 0, G_MAXUINT64);
+          rec.out_max_pasid_log2 = (guint8) json_reader_int (r, item, "out_max_pasid_log2", 0, 0, 255, FALSE);
+        }
+      rec.path = g_strdup (r->path->str);
+      g_array_append_val (out, rec);
+      json_reader_leave (r, mark);
+    }
+  json_reader_leave (r, outer);
+}
+
+/* The kernel's per-device answer, recorded or read live. */
+static void
+set_device_answer (host_model *host, const char *bdf, const char *where, guint64 capabilities,
+                   guint8 max_pasid_log2)
+{
+  host_pci_device *dev = host_find_device (host, bdf);
+  if (dev == NULL)
+    {
+      host_model_note (host, "%s: no PCI device %s on this host; its recorded hw_info is not used", where, bdf);
+      return;
+    }
+  dev->hw_known = TRUE;
+  dev->hw_capabilities = capabilities;
+  dev->hw_max_pasid_log2 = max_pasid_log2;
+}
+
 gboolean
 hwinfo_load_json_data (host_model *host, const char *data, gsize len, const char *source_name,
                        GError **error)
@@ -203,9 +320,13 @@ hwinfo_load_json_data (host_model *host, const char *data, gsize len, const char
   json_reader_init (&r, source_name);
   g_autoptr (GArray) recorded = g_array_new (FALSE, TRUE, sizeof (recorded_smmu));
   g_array_set_clear_func (recorded, recorded_smmu_clear);
+  g_autoptr (GArray) devices = g_array_new (FALSE, TRUE, sizeof (recorded_device));
+  g_array_set_clear_func (devices, recorded_device_clear);
   json_object *doc = json_reader_parse (&r, data, len);
   if (doc != NULL)
     read_recording (&r, doc, recorded);
+  if (doc != NULL && r.error == NULL)
+    read_recorded_devices (&r, doc, devices);
   json_object_put (doc);
   if (r.error != NULL)
     {
@@ -229,6 +350,17 @@ hwinfo_load_json_data (host_model *host, const char *data, gsize len, const char
       g_free (smmu->hwinfo.source);
       smmu->hwinfo = rec->hw;
       smmu->hwinfo.source = g_strdup (source_name);
+      if (rec->device != NULL)
+        {
+          g_autofree char *where = g_strdup_printf ("%s: %s", source_name, rec->path);
+          set_device_answer (host, rec->device, where, rec->hw.out_capabilities, rec->hw.out_max_pasid_log2);
+        }
+    }
+  for (guint i = 0; i < devices->len; i++)
+    {
+      const recorded_device *rec = &g_array_index (devices, recorded_device, i);
+      g_autofree char *where = g_strdup_printf ("%s: %s", source_name, rec->path);
+      set_device_answer (host, rec->device, where, rec->out_capabilities, rec->out_max_pasid_log2);
     }
   return TRUE;
 }
@@ -287,20 +419,6 @@ G_STATIC_ASSERT (SMMUCTL_IOMMU_GET_HW_INFO == 0x3B8A);
 G_STATIC_ASSERT (SMMUCTL_VFIO_DEVICE_BIND_IOMMUFD == 0x3B76);
 
 
-/* A vfio-pci device behind smmu with a cdev, the first by BDF. */
-static const host_pci_device *
-device_for_query (const host_model *host, const host_smmu *smmu)
-{
-  for (guint i = 0; i < host->devices->len; i++)
-    {
-      const host_pci_device *dev = host->devices->pdata[i];
-      if (g_strcmp0 (dev->smmu, smmu->name) == 0 && g_strcmp0 (dev->driver, "vfio-pci") == 0
-          && dev->vfio_cdev != NULL)
-        return dev;
-    }
-  return NULL;
-}
-
 static gboolean
 is_cdev_name (const char *name)
 {
@@ -334,9 +452,11 @@ get_hw_info (int iommufd, guint32 dev_id, struct smmuctl_iommu_hw_info *info,
   return -1;
 }
 
-/* One SMMU: returns NULL on success, or why not (one line for the notes). */
+/* IOMMU_GET_HW_INFO through one device: NULL on success, or why not (one
+ * line for the notes). */
 static char *
-query_smmu (host_smmu *smmu, const host_pci_device *dev)
+query_device (const host_pci_device *dev, struct smmuctl_iommu_hw_info *info,
+              struct smmuctl_iommu_hw_info_arm_smmuv3 *data)
 {
   g_autofree char *node = g_strdup_printf ("/dev/vfio/devices/%s", dev->vfio_cdev);
   int device_fd = open (node, O_RDWR | O_CLOEXEC);
@@ -356,19 +476,54 @@ query_smmu (host_smmu *smmu, const host_pci_device *dev)
     }
   char *why = NULL;
   struct smmuctl_vfio_device_bind_iommufd bind = { .argsz = sizeof bind, .iommufd = iommufd };
-  struct smmuctl_iommu_hw_info info;
-  struct smmuctl_iommu_hw_info_arm_smmuv3 data;
   if (ioctl (device_fd, SMMUCTL_VFIO_DEVICE_BIND_IOMMUFD, &bind) != 0)
     why = g_strdup_printf ("VFIO_DEVICE_BIND_IOMMUFD on %s (%s) failed: %s", node, dev->bdf,
                            g_strerror (errno));
-  else if (get_hw_info (iommufd, bind.out_devid, &info, &data) != 0)
+  else if (get_hw_info (iommufd, bind.out_devid, info, data) != 0)
     why = g_strdup_printf ("IOMMU_GET_HW_INFO for %s failed: %s", dev->bdf, g_strerror (errno));
-  else if (info.data_type != HWINFO_TYPE_ARM_SMMUV3)
+  else if (info->data_type != HWINFO_TYPE_ARM_SMMUV3)
     why = g_strdup_printf ("IOMMU_GET_HW_INFO for %s returned data type %u, not arm-smmuv3 (%d)",
-                           dev->bdf, info.data_type, HWINFO_TYPE_ARM_SMMUV3);
-  else
+                           dev->bdf, info->data_type, HWINFO_TYPE_ARM_SMMUV3);
+  close (device_fd); /* closing the device unbinds it from iommufd */
+  close (iommufd);
+  return why;
+}
+
+/* Every vfio-pci device with a cdev behind smmu: the SMMU's registers from
+ * the first that answers, each device's own facts from its answer.  NULL
+ * when the registers were read, else why not. */
+static char *
+query_smmu (host_model *host, host_smmu *smmu)
+{
+  char *why = NULL;
+  gboolean asked = FALSE;
+  for (guint i = 0; i < host->devices->len; i++)
     {
-      g_free (smmu->hwinfo.source);
+      host_pci_device *dev = host->devices->pdata[i];
+      if (g_strcmp0 (dev->smmu, smmu->name) != 0 || g_strcmp0 (dev->driver, "vfio-pci") != 0
+          || dev->vfio_cdev == NULL)
+        continue;
+      asked = TRUE;
+      struct smmuctl_iommu_hw_info info;
+      struct smmuctl_iommu_hw_info_arm_smmuv3 data;
+      g_autofree char *failed = is_cdev_name (dev->vfio_cdev)
+                                  ? query_device (dev, &info, &data)
+                                  : g_strdup_printf ("%s has an unexpected vfio cdev name '%s'", dev->bdf,
+                                                     dev->vfio_cdev);
+      if (failed != NULL)
+        {
+          if (smmu->hwinfo.known)
+            host_model_note (host, "%s: hw_info of %s not read: %s", smmu->name, dev->bdf, failed);
+          else if (why == NULL)
+            why = g_steal_pointer (&failed);
+          continue;
+        }
+      dev->hw_known = TRUE;
+      dev->hw_capabilities = info.out_capabilities;
+      dev->hw_max_pasid_log2 = info.out_max_pasid_log2;
+      if (smmu->hwinfo.known)
+        continue;
+      g_autofree char *node = g_strdup_printf ("/dev/vfio/devices/%s", dev->vfio_cdev);
       smmu->hwinfo = (host_hwinfo) {
         .known = TRUE, .source = g_strdup (node), .flags = data.flags,
         .iidr = data.iidr, .aidr = data.aidr,
@@ -376,10 +531,12 @@ query_smmu (host_smmu *smmu, const host_pci_device *dev)
         .out_max_pasid_log2 = info.out_max_pasid_log2,
       };
       memcpy (smmu->hwinfo.idr, data.idr, sizeof data.idr);
+      g_clear_pointer (&why, g_free);
     }
-  close (device_fd); /* closing the device unbinds it from iommufd */
-  close (iommufd);
-  return why;
+  if (!asked)
+    return g_strdup ("no vfio-pci device with a vfio cdev behind it (bind one to vfio-pci; "
+                     "needs kernel 6.6+ with CONFIG_VFIO_DEVICE_CDEV)");
+  return smmu->hwinfo.known ? NULL : why;
 }
 
 void
@@ -401,15 +558,7 @@ hwinfo_read_live (host_model *host)
   for (guint i = 0; i < host->smmus->len; i++)
     {
       host_smmu *smmu = host->smmus->pdata[i];
-      const host_pci_device *dev = device_for_query (host, smmu);
-      g_autofree char *why = NULL;
-      if (dev == NULL)
-        why = g_strdup ("no vfio-pci device with a vfio cdev behind it (bind one to vfio-pci; "
-                        "needs kernel 6.6+ with CONFIG_VFIO_DEVICE_CDEV)");
-      else if (!is_cdev_name (dev->vfio_cdev))
-        why = g_strdup_printf ("%s has an unexpected vfio cdev name '%s'", dev->bdf, dev->vfio_cdev);
-      else
-        why = query_smmu (smmu, dev);
+      g_autofree char *why = query_smmu (host, smmu);
       if (why != NULL)
         host_model_note (host, "%s: hw_info not read: %s", smmu->name, why);
     }

@@ -30,6 +30,17 @@ tristate hwinfo_capability_flag (const host_hwinfo *hw, hwinfo_capability cap);
 /* hwinfo_flag of an SMMU. */
 tristate host_smmu_cap (const host_smmu *smmu, idr_field field);
 
+/* What a device can use behind its SMMU, for the planner and the rules
+ * alike.  ATS: NO when the kernel's hw_info for it says
+ * PCI_ATS_NOT_SUPPORTED or its config space has no ATS capability, else
+ * the config space's answer (YES from hw_info alone when config space was
+ * not read).  PASID: the kernel's out_max_pasid_log2 when it reports one
+ * (it already takes the SMMU's SSIDSIZE into account), else the width of
+ * the PASID capability (a VF's is its PF's); 0 none, -1 unknown.  `source`
+ * says where the answer came from ("IOMMU_GET_HW_INFO", "config space"). */
+tristate host_device_ats (const host_pci_device *dev, const char **source);
+int host_device_pasid_bits (const host_pci_device *dev, const char **source);
+
 /* Decoded capabilities ({"s1p":true,…,"oas":5,"oas_bits":48,…}) from
  * idr.h's table plus out_capabilities; json null when unknown. */
 json_object *hwinfo_caps_to_json (const host_hwinfo *hw);

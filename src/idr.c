@@ -13,6 +13,7 @@ static const idr_field_info fields[IDR_N_FIELDS] = {
   { IDR_ASID16, "asid16", 0, 12, 1, "16-bit ASIDs" },
   { IDR_PRI, "pri", 0, 16, 1, "PCIe PRI" },
   { IDR_VMID16, "vmid16", 0, 18, 1, "16-bit VMIDs" },
+  { IDR_TTENDIAN, "ttendian", 0, 21, 2, "translation table endianness (0 mixed, 2 little, 3 big)" },
   { IDR_ST_LEVEL, "st_level", 0, 27, 2, "stream table levels (1 = 2-level)" },
   { IDR_SIDSIZE, "sidsize", 1, 0, 6, "StreamID bits" },
   { IDR_SSIDSIZE, "ssidsize", 1, 6, 5, "SubstreamID (PASID) bits" },

@@ -3,6 +3,7 @@
  * capabilities, and the 64-bit MMIO window from their BARs. */
 #include "planner_private.h"
 
+#include "hwinfo.h"
 #include "idr.h"
 
 /* QEMU's arm-smmuv3 accel property names (upstream spelling; libvirt uses
@@ -26,14 +27,14 @@ set_prop (guest_iommu *iommu, vsmmu_prop_id id, prop_state state, guint value)
   prop->spelling = g_strdup (prop_spelling[id]);
 }
 
-/* YES when every device has the capability, NO when one lacks it. */
+/* YES when every device can use ATS behind its SMMU, NO when one cannot. */
 static tristate
-all_devices (const host_pci_device *const *devices, guint n, gsize offset)
+all_devices_ats (const host_pci_device *const *devices, guint n)
 {
   tristate result = TRI_YES;
   for (guint i = 0; i < n; i++)
     {
-      tristate t = G_STRUCT_MEMBER (tristate, devices[i], offset);
+      tristate t = host_device_ats (devices[i], NULL);
       if (t == TRI_NO)
         return TRI_NO;
       if (t == TRI_UNKNOWN)
@@ -42,8 +43,8 @@ all_devices (const host_pci_device *const *devices, guint n, gsize offset)
   return result;
 }
 
-/* Narrowest PASID width of the devices (0 for one without PASID), -1 when
- * one of them is unknown. */
+/* Narrowest PASID width the devices can use (0 for one without PASID), -1
+ * when one of them is unknown. */
 static int
 device_pasid_bits (const host_pci_device *const *devices, guint n)
 {
@@ -51,12 +52,13 @@ device_pasid_bits (const host_pci_device *const *devices, guint n)
   gboolean unknown = FALSE;
   for (guint i = 0; i < n; i++)
     {
-      if (devices[i]->pasid == TRI_NO || devices[i]->pasid_width == 0)
+      int width = host_device_pasid_bits (devices[i], NULL);
+      if (width == 0)
         return 0;
-      if (devices[i]->pasid == TRI_UNKNOWN || devices[i]->pasid_width < 0)
+      if (width < 0)
         unknown = TRUE;
       else
-        bits = MIN (bits, devices[i]->pasid_width);
+        bits = MIN (bits, width);
     }
   return unknown ? -1 : bits;
 }
@@ -91,13 +93,13 @@ plan_derive_vsmmu_props (const host_smmu *smmu, const host_pci_device *const *de
   set_prop (iommu, VSMMU_PROP_ACCEL, PROP_VALUE, 1);
 
   /* ats: the SMMU and every device below it must do ATS */
-  tristate dev_ats = all_devices (devices, n_devices, G_STRUCT_OFFSET (host_pci_device, ats));
+  tristate dev_ats = all_devices_ats (devices, n_devices);
   tristate host_ats = hw->known ? (idr_get (hw->idr, IDR_ATS) ? TRI_YES : TRI_NO) : TRI_UNKNOWN;
   if (host_ats == TRI_NO || dev_ats == TRI_NO)
     {
       set_prop (iommu, VSMMU_PROP_ATS, PROP_VALUE, 0);
       g_string_append_printf (why, "; ats=off: %s", host_ats == TRI_NO ? "the host SMMU has no ATS (IDR0.ATS=0)"
-                                                                        : "a device below it has no ATS capability");
+                                                                        : "a device below it cannot use ATS");
     }
   else if (host_ats == TRI_YES && dev_ats == TRI_YES)
     {

@@ -4,7 +4,9 @@
  * that contradicts it. */
 #include "rules.h"
 
+#include "hwinfo.h"
 #include "idr.h"
+#include "smmucompat.h"
 #include "units.h"
 
 static const char *
@@ -161,7 +163,8 @@ caps_finding (finding_list *out, gboolean known, const guest_iommu *iommu, const
                  "device's PCIe capabilities) and validate with --host", "%s", message);
 }
 
-/* SMU306: vSMMU properties against the host SMMU's IDRs and the devices. */
+/* SMU306: vSMMU properties against what each device below can use; unknown
+ * host registers are a warning (SMU309 compares the known ones as QEMU does). */
 static void
 check_caps (const guest_iommu *iommu, const char *path, const host_smmu *smmu, const GPtrArray *devs,
             finding_list *out)
@@ -177,56 +180,67 @@ check_caps (const guest_iommu *iommu, const char *path, const host_smmu *smmu, c
       if (!hw->known)
         caps_finding (out, FALSE, iommu, ats, path, "ats='on' but the ATS support of %s is unknown (IDR0 not read)",
                       smmu->name);
-      else if (!idr_get (hw->idr, IDR_ATS))
-        caps_finding (out, TRUE, iommu, ats, path, "ats='on' but %s has no ATS (IDR0.ATS=0, from %s)", smmu->name,
-                      hw->source ? hw->source : "hw_info");
       for (guint i = 0; i < devs->len; i++)
         {
           const host_pci_device *dev = devs->pdata[i];
-          if (dev->ats == TRI_NO)
-            caps_finding (out, TRUE, iommu, ats, path, "ats='on' but %s has no ATS capability (%s/config)", dev->bdf,
-                          dev->sysfs_path);
-          else if (dev->ats == TRI_UNKNOWN)
+          const char *source = NULL;
+          tristate dev_ats = host_device_ats (dev, &source);
+          if (dev_ats == TRI_NO)
+            caps_finding (out, TRUE, iommu, ats, path, "ats='on' but %s cannot use ATS (%s: %s)", dev->bdf, source,
+                          g_strcmp0 (source, "IOMMU_GET_HW_INFO") == 0 ? "PCI_ATS_NOT_SUPPORTED"
+                                                                       : "no ATS capability");
+          else if (dev_ats == TRI_UNKNOWN)
             caps_finding (out, FALSE, iommu, ats, path,
                           "ats='on' but whether %s has ATS is unknown (config space beyond 64 bytes needs root)",
                           dev->bdf);
         }
     }
-  if (ril->state == PROP_VALUE && ril->value)
-    {
-      if (!hw->known)
-        caps_finding (out, FALSE, iommu, ril, path, "ril='on' but range invalidation of %s is unknown", smmu->name);
-      else if (!idr_get (hw->idr, IDR_RIL))
-        caps_finding (out, TRUE, iommu, ril, path, "ril='on' but %s has no range invalidation (IDR3.RIL=0)",
-                      smmu->name);
-    }
+  if (ril->state == PROP_VALUE && ril->value && !hw->known)
+    caps_finding (out, FALSE, iommu, ril, path, "ril='on' but range invalidation of %s is unknown", smmu->name);
   if (ssid->state == PROP_VALUE && ssid->value > 0)
     {
       if (!hw->known)
         caps_finding (out, FALSE, iommu, ssid, path, "ssidsize='%u' but the SSID width of %s is unknown", ssid->value,
                       smmu->name);
-      else if (ssid->value > idr_get (hw->idr, IDR_SSIDSIZE))
-        caps_finding (out, TRUE, iommu, ssid, path, "ssidsize='%u' exceeds %s's %u SubstreamID bits (IDR1.SSIDSIZE)",
-                      ssid->value, smmu->name, idr_get (hw->idr, IDR_SSIDSIZE));
       for (guint i = 0; i < devs->len; i++)
         {
           const host_pci_device *dev = devs->pdata[i];
-          if (dev->pasid_width == 0)
-            caps_finding (out, TRUE, iommu, ssid, path, "ssidsize='%u' but %s has no PASID capability (%s/config)",
-                          ssid->value, dev->bdf, dev->sysfs_path);
-          else if (dev->pasid_width > 0 && ssid->value > (guint) dev->pasid_width)
-            caps_finding (out, TRUE, iommu, ssid, path, "ssidsize='%u' exceeds the %d-bit PASID width of %s (%s/config)",
-                          ssid->value, dev->pasid_width, dev->bdf, dev->sysfs_path);
+          const char *source = NULL;
+          int bits = host_device_pasid_bits (dev, &source);
+          if (bits == 0)
+            caps_finding (out, TRUE, iommu, ssid, path, "ssidsize='%u' but %s has no PASID capability (%s)",
+                          ssid->value, dev->bdf, source);
+          else if (bits > 0 && ssid->value > (guint) bits)
+            caps_finding (out, TRUE, iommu, ssid, path, "ssidsize='%u' exceeds the %d-bit PASID width of %s (%s)",
+                          ssid->value, bits, dev->bdf, source);
         }
     }
-  if (oas->state == PROP_VALUE)
+  if (oas->state == PROP_VALUE && !hw->known)
+    caps_finding (out, FALSE, iommu, oas, path, "oas='%u' but the output address size of %s is unknown", oas->value,
+                  smmu->name);
+}
+
+/* SMU309: QEMU's own host-compatibility check, with QEMU's words. */
+static void
+check_compat (const guest_iommu *iommu, const char *path, const host_smmu *smmu, sw_version qemu,
+              finding_list *out)
+{
+  g_autoptr (GPtrArray) failed = smmu_compat_check (&smmu->hwinfo, iommu, qemu);
+  g_autofree char *release = sw_version_to_string (qemu);
+  for (guint i = 0; i < failed->len; i++)
     {
-      if (!hw->known)
-        caps_finding (out, FALSE, iommu, oas, path, "oas='%u' but the output address size of %s is unknown",
-                      oas->value, smmu->name);
-      else if (oas->value > idr_oas_bits (idr_get (hw->idr, IDR_OAS)))
-        caps_finding (out, TRUE, iommu, oas, path, "oas='%u' exceeds %s's %u-bit output address size (IDR5.OAS=%u)",
-                      oas->value, smmu->name, idr_oas_bits (idr_get (hw->idr, IDR_OAS)), idr_get (hw->idr, IDR_OAS));
+      const smmu_incompat *c = failed->pdata[i];
+      g_autofree char *field = smmu_compat_field_name (c->field);
+      gboolean fixed = g_str_has_prefix (c->vsmmu_reason, "fixed");
+      g_autofree char *hint = fixed ? g_strdup_printf ("no vSMMU setting changes %s: pass the devices behind %s "
+                                                       "through without accel='on', or leave them out", field,
+                                                       smmu->name)
+                                    : g_strdup_printf ("lower or leave out the property (%s) to match the host's "
+                                                       "%s=%u", c->vsmmu_reason, field, c->host_value);
+      finding_add (out, "SMU309", SEVERITY_ERROR, iommu->line, path, hint,
+                   "QEMU %s refuses host %s for the accelerated vSMMU on controller %d: \"%s\" (host %s=%u, "
+                   "vSMMU %u: %s)", release, smmu->name, iommu->pci_bus, c->message, field, c->host_value,
+                   c->vsmmu_value, c->vsmmu_reason);
     }
 }
 
@@ -254,10 +268,12 @@ check_numa (const guest_domain *dom, const guest_iommu *iommu, const GPtrArray *
     }
 }
 
-/* SMU301, SMU304, SMU306, SMU307, SMU308 for every accelerated vSMMU. */
+/* SMU301, SMU304, SMU306, SMU307, SMU308, SMU309 for every accelerated vSMMU. */
 static void
-check_vsmmus (const guest_domain *dom, const host_model *host, finding_list *out)
+check_vsmmus (const guest_domain *dom, const host_model *host, const rule_options *opts, finding_list *out)
 {
+  /* Without a target, the newest QEMU smmuctl knows (what plan writes for). */
+  sw_version qemu = opts->have_target_qemu ? opts->target_qemu : sw_newest_known (SW_QEMU);
   gboolean any_accel = FALSE;
   for (guint i = 0; i < dom->iommus->len; i++)
     {
@@ -280,6 +296,7 @@ check_vsmmus (const guest_domain *dom, const host_model *host, finding_list *out
       if (smmu == NULL)
         continue;
       check_caps (iommu, path, smmu, devs, out);
+      check_compat (iommu, path, smmu, qemu, out);
       const char *reason;
       if (host_smmu_nesting (smmu, &reason) == TRI_NO)
         finding_add (out, "SMU307", SEVERITY_ERROR, iommu->line, path,
@@ -326,9 +343,9 @@ check_mmio (const guest_domain *dom, const host_model *host, finding_list *out)
 void
 rules_check_host (const guest_domain *dom, const host_model *host, const rule_options *opts, finding_list *out)
 {
-  (void) opts;
+  static const rule_options no_targets = { 0 };
   check_hostdevs (dom, host, out);
   check_groups (dom, host, out);
-  check_vsmmus (dom, host, out);
+  check_vsmmus (dom, host, opts != NULL ? opts : &no_targets, out);
   check_mmio (dom, host, out);
 }

@@ -95,7 +95,7 @@ IDR_FIELDS = {
 #                    CD2L ST_LEVEL=1                                               0x080d34bb
 #              IDR1  SIDSIZE=16 SSIDSIZE=20 PRIQS=19 EVENTQS=19 CMDQS=19           0x02739d10
 #              IDR3  RIL BBML=2 (FWB=0: Grace relies on IORT CANWBS)               0x00001400
-#              IDR5  OAS=5 (48 bits) GRAN4K GRAN64K                                0x00000055
+#              IDR5  OAS=5 (48 bits) GRAN4K GRAN16K GRAN64K                        0x00000075
 # grace-nic    IDR0  as grace-gpu without PRI                                      0x080c34bb
 #              IDR1  as grace-gpu without PRIQS (no PRI queue)                     0x02730510
 #              IDR3, IDR5 as grace-gpu
@@ -107,11 +107,24 @@ IDR_FIELDS = {
 #                    (no ATS, no BTM, HTTU=0)
 #              IDR1  SIDSIZE=16 SSIDSIZE=16 EVENTQS=19 CMDQS=19                    0x02730410
 #              IDR3  FWB RIL                                                       0x00000500
-#              IDR5  OAS=5 (48 bits) GRAN4K GRAN64K                                0x00000055
+#              IDR5  OAS=5 (48 bits) GRAN4K GRAN16K GRAN64K                        0x00000075
 # mmu700       IDR0  as altra-mmu600                                               0x080c341b
 #              IDR1  SIDSIZE=16 SSIDSIZE=20 EVENTQS=19 CMDQS=19                    0x02730510
 #              IDR3  FWB RIL                                                       0x00000500
-#              IDR5  OAS=5 (48 bits) GRAN4K GRAN64K                                0x00000055
+#              IDR5  OAS=5 (48 bits) GRAN4K GRAN16K GRAN64K                        0x00000075
+# no16k        IDR0, IDR1, IDR3 as mmu700                                          as mmu700
+#              IDR5  OAS=5 (48 bits) GRAN4K GRAN64K (no 16K granule)               0x00000055
+# Granules: QEMU's accelerated vSMMU advertises 4K, 16K and 64K and refuses a
+# host SMMU whose IDR5.GRAN* differ (smmuv3_accel_check_hw_compatible), and
+# that check was developed and tested on the machines imitated here: NVIDIA
+# Grace ("lightly tested this on a Grace platform", qemu-devel RFC "vEVENTQ
+# support for accelerated SMMUv3", Nov 2025) and HiSilicon Kunpeng 920 ("Tested
+# on a HiSilicon platform with multiple SMMUv3s", v3 of the accelerated SMMUv3
+# series, Jul 2025, with devices 0000:75:00.1 and 7d:02.1); Arm's MMU-600 and
+# MMU-700 implement all three.  So every model has all three but no16k: Arm
+# only recommends 4K and 64K (Kunkun Jiang, "hw/arm/smmuv3: Support 16K
+# translation granule", QEMU 6.1), and no16k is the one host that fails the
+# check on purpose.
 # IDR2 and IDR4 are 0 everywhere.  IIDR = ProductID[31:20] Variant[19:16]
 # Revision[15:12] Implementer[11:0]; Arm's JEP106 implementer is 0x43b, MMU-600
 # is product 0x483, MMU-700 0x487 (ids as in Linux arm-smmu-v3.h; variant and
@@ -119,16 +132,17 @@ IDR_FIELDS = {
 # IDR_VALUES repeats the value column; main() checks it, so this table and
 # the recorded hwinfo.json cannot drift apart.
 IDR_VALUES = {
-    "grace-gpu":    (0x080d34bb, 0x02739d10, 0x00001400, 0x00000055),
-    "grace-nic":    (0x080c34bb, 0x02730510, 0x00001400, 0x00000055),
+    "grace-gpu":    (0x080d34bb, 0x02739d10, 0x00001400, 0x00000075),
+    "grace-nic":    (0x080c34bb, 0x02730510, 0x00001400, 0x00000075),
     "altra-mmu600": (0x080c341b, 0x02730410, 0x00000000, 0x00000074),
-    "kunpeng920":   (0x080c301b, 0x02730410, 0x00000500, 0x00000055),
-    "mmu700":       (0x080c341b, 0x02730510, 0x00000500, 0x00000055),
+    "kunpeng920":   (0x080c301b, 0x02730410, 0x00000500, 0x00000075),
+    "mmu700":       (0x080c341b, 0x02730510, 0x00000500, 0x00000075),
+    "no16k":        (0x080c341b, 0x02730510, 0x00000500, 0x00000055),
 }
 _GRACE = dict(idr0=dict(S2P=1, S1P=1, TTF=2, COHACC=1, BTM=1, HTTU=2, ATS=1, ASID16=1, MSI=1, PRI=1, VMID16=1,
                         CD2L=1, ST_LEVEL=1),
               idr1=dict(SIDSIZE=16, SSIDSIZE=20, PRIQS=19, EVENTQS=19, CMDQS=19),
-              idr3=dict(FWB=0, RIL=1, BBML=2), idr5=dict(OAS=5, GRAN4K=1, GRAN64K=1),
+              idr3=dict(FWB=0, RIL=1, BBML=2), idr5=dict(OAS=5, GRAN4K=1, GRAN16K=1, GRAN64K=1),
               iidr=0x4871043b, aidr=0x2)
 SMMU_MODELS = {
     "grace-gpu": _GRACE,
@@ -141,13 +155,17 @@ SMMU_MODELS = {
     # HiSilicon's own SMMU; IIDR left 0 (implementation does not identify itself here).
     "kunpeng920": dict(idr0=dict(S2P=1, S1P=1, TTF=2, COHACC=1, ASID16=1, MSI=1, VMID16=1, CD2L=1, ST_LEVEL=1),
                        idr1=dict(SIDSIZE=16, SSIDSIZE=16, EVENTQS=19, CMDQS=19),
-                       idr3=dict(FWB=1, RIL=1), idr5=dict(OAS=5, GRAN4K=1, GRAN64K=1),
+                       idr3=dict(FWB=1, RIL=1), idr5=dict(OAS=5, GRAN4K=1, GRAN16K=1, GRAN64K=1),
                        iidr=0x00000000, aidr=0x2),
     "mmu700": dict(idr0=dict(S2P=1, S1P=1, TTF=2, COHACC=1, ATS=1, ASID16=1, MSI=1, VMID16=1, CD2L=1, ST_LEVEL=1),
                    idr1=dict(SIDSIZE=16, SSIDSIZE=20, EVENTQS=19, CMDQS=19),
-                   idr3=dict(FWB=1, RIL=1), idr5=dict(OAS=5, GRAN4K=1, GRAN64K=1),
+                   idr3=dict(FWB=1, RIL=1), idr5=dict(OAS=5, GRAN4K=1, GRAN16K=1, GRAN64K=1),
                    iidr=0x4870043b, aidr=0x2),
 }
+# An SMMU with only the granules Arm recommends at least (4K, 64K): nests, but
+# QEMU's accel check refuses it ("Host SMMUv3 doesn't support 16K translation
+# granule").  No particular product.
+SMMU_MODELS["no16k"] = dict(SMMU_MODELS["mmu700"], idr5=dict(OAS=5, GRAN4K=1, GRAN64K=1))
 
 # ---------------------------------------------------------------------------
 # Hosts.  smmus: index N (arm-smmu-v3.N.auto) is the list position.
@@ -236,6 +254,15 @@ HOSTS = {
         segments=[dict(seg=0, map=[(0x00, 0xff, 0x0000100002000000)])],
         pci=[pci("0000:00:01.0", "ampere-rp", secondary=0x01),
              pci("0000:01:00.0", "a100", "vfio-pci", group=3)]),
+
+    "no16k": dict(
+        about="1 SMMU without the 16K granule (IDR5.GRAN16K=0): nests, but QEMU's accel check refuses it",
+        kernel="6.12.9+bpo-arm64", nodes={0: "0-63"},
+        iommufd=True, vfio_cdev=True, vfio_group_nodes=True, group_type="DMA", hwinfo=True,
+        smmus=[dict(base=0x0000000040000000, node=0, model="no16k")],
+        segments=[dict(seg=0, map=[(0x00, 0xff, 0x0000000040000000)])],
+        pci=[pci("0000:00:01.0", "ampere-rp", secondary=0x01),
+             pci("0000:01:00.0", "a100", "vfio-pci")]),
 
     "split-group": dict(
         about="1 SMMU; a dual-port NIC without ACS shares group 5 across two drivers",
@@ -746,34 +773,48 @@ def write_iort(tree, host):
 
 
 # hw_info ----------------------------------------------------------------------
+def device_answer(smmu, dev):
+    """The per-device part of IOMMU_GET_HW_INFO through dev's cdev: the
+    kernel's out_capabilities and out_max_pasid_log2 for that device.  A VF
+    has no PASID capability of its own; the kernel uses its PF's."""
+    f0, f1 = smmu.model["idr0"], smmu.model["idr1"]
+    caps = 0x1 if f0.get("HTTU") == 2 and f0.get("COHACC") else 0          # dirty tracking
+    pasid_model = dev.pf.model if dev.pf else dev.model
+    pasid_bits = 0
+    if "pasid" in pasid_model.get("ext", ()) and f1.get("SSIDSIZE"):
+        width, exec_ok, priv_ok = pasid_model["pasid"]
+        pasid_bits = min(width, f1["SSIDSIZE"])
+        caps |= exec_ok << 1 | priv_ok << 2
+    if not (f0.get("ATS") and "ats" in dev.model.get("ext", ())):
+        caps |= 0x8                                                         # ATS not supported
+    return {"out_capabilities": "0x%08x" % caps, "out_max_pasid_log2": pasid_bits}
+
+
 def hwinfo_entry(smmu, dev):
     """What IOMMU_GET_HW_INFO returns when bound through dev's cdev."""
     model = smmu.model
     idr = [compose_idr("idr0", model["idr0"]), compose_idr("idr1", model["idr1"]), 0,
            compose_idr("idr3", model["idr3"]), 0, compose_idr("idr5", model["idr5"])]
-    f0, f1 = model["idr0"], model["idr1"]
-    caps = 0x1 if f0.get("HTTU") == 2 and f0.get("COHACC") else 0          # dirty tracking
-    pasid_bits = 0
-    if "pasid" in dev.model.get("ext", ()) and f1.get("SSIDSIZE"):
-        width, exec_ok, priv_ok = dev.model["pasid"]
-        pasid_bits = min(width, f1["SSIDSIZE"])
-        caps |= exec_ok << 1 | priv_ok << 2
-    if not (f0.get("ATS") and "ats" in dev.model.get("ext", ())):
-        caps |= 0x8                                                         # ATS not supported
-    return {"smmu": smmu.name, "type": "arm-smmuv3", "flags": 0, "idr": ["0x%08x" % r for r in idr],
-            "iidr": "0x%08x" % model["iidr"], "aidr": "0x%08x" % model["aidr"],
-            "out_capabilities": "0x%08x" % caps, "out_max_pasid_log2": pasid_bits}
+    return dict({"smmu": smmu.name, "device": dev.bdf, "type": "arm-smmuv3", "flags": 0,
+                 "idr": ["0x%08x" % r for r in idr], "iidr": "0x%08x" % model["iidr"],
+                 "aidr": "0x%08x" % model["aidr"]}, **device_answer(smmu, dev))
 
 
 def write_hwinfo(tree, host):
     """One record per SMMU that has a vfio cdev to ask through (the first in
-    BDF order); SMMUs without one could not have been recorded."""
-    entries = []
+    BDF order); SMMUs without one could not have been recorded.  The other
+    devices with a cdev each add their own answer under "devices"."""
+    entries, devices = [], []
     for smmu in host.smmus:
-        dev = next((d for d in smmu.devices if d.vfio_index is not None), None)
-        if dev:
-            entries.append(json.dumps(hwinfo_entry(smmu, dev)))
-    tree.write("hwinfo.json", '{"smmus": [\n  ' + ",\n  ".join(entries) + "\n]}\n")
+        asked = [d for d in smmu.devices if d.vfio_index is not None]
+        if asked:
+            entries.append(json.dumps(hwinfo_entry(smmu, asked[0])))
+        for dev in asked[1:]:
+            devices.append(json.dumps(dict({"device": dev.bdf}, **device_answer(smmu, dev))))
+    text = '{"smmus": [\n  ' + ",\n  ".join(entries) + "\n]"
+    if devices:
+        text += ',\n "devices": [\n  ' + ",\n  ".join(devices) + "\n]"
+    tree.write("hwinfo.json", text + "}\n")
 
 
 # Damage -----------------------------------------------------------------------

@@ -103,7 +103,7 @@ test_caps_json (void)
   g_autofree char *text = json_pretty_string (caps);
   static const char want[] =
     "{\n  \"s2p\": true,\n  \"s1p\": true,\n  \"ttf\": 2,\n  \"cohacc\": true,\n  \"btm\": false,\n"
-    "  \"httu\": 2,\n  \"ats\": true,\n  \"asid16\": true,\n  \"pri\": true,\n  \"vmid16\": true,\n"
+    "  \"httu\": 2,\n  \"ats\": true,\n  \"asid16\": true,\n  \"pri\": true,\n  \"vmid16\": true,\n  \"ttendian\": 0,\n"
     "  \"st_level\": 1,\n  \"sidsize\": 32,\n  \"ssidsize\": 20,\n  \"fwb\": false,\n  \"ril\": true,\n"
     "  \"bbml\": 2,\n  \"oas\": 5,\n  \"oas_bits\": 48,\n  \"gran4k\": true,\n  \"gran16k\": false,\n"
     "  \"gran64k\": true,\n  \"dirty_tracking\": true,\n  \"pasid_exec\": false,\n"

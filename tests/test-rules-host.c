@@ -2,6 +2,7 @@
  * each code has a domain that triggers it and a near miss that must not. */
 #include "domainxml.h"
 #include "hostload.h"
+#include "hwinfo.h"
 #include "rules.h"
 
 typedef struct {
@@ -74,7 +75,32 @@ load_host (const char *name)
   return host;
 }
 
-/* Findings of the host rules only, as "CODE:severity" words. */
+/* Findings of the host rules only, as "CODE:severity" words; the messages
+ * of those with code `keep` go to `messages`. */
+static char *
+check_target (const char *host_name, const char *xml, const rule_options *opts, const char *keep, GString *messages)
+{
+  g_autoptr (host_model) host = load_host (host_name);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (guest_domain) dom = domainxml_read_memory (xml, strlen (xml), "t.xml", &error);
+  g_assert_no_error (error);
+  g_autoptr (finding_list) list = finding_list_new ("t.xml");
+  rules_check_host (dom, host, opts, list);
+  for (guint i = 0; keep != NULL && i < finding_list_len (list); i++)
+    if (g_strcmp0 (finding_list_get (list, i)->info->code, keep) == 0)
+      g_string_append_printf (messages, "%s\n", finding_list_get (list, i)->message);
+  finding_list_sort (list);
+  GString *out = g_string_new (NULL);
+  for (guint i = 0; i < finding_list_len (list); i++)
+    {
+      const finding *f = finding_list_get (list, i);
+      g_string_append_printf (out, "%s%s:%s", out->len ? " " : "", f->info->code, finding_severity_name (f->severity));
+      if (g_test_verbose ())
+        g_printerr ("  %s %s\n", f->info->code, f->message);
+    }
+  return g_string_free (out, FALSE);
+}
+
 static char *
 check (const char *host_name, const char *xml)
 {
@@ -166,9 +192,6 @@ test_smu305_split (void)
 static void
 test_smu306_caps (void)
 {
-  static const pxb_spec too_much[] = { { 0, "ats='on' ril='on' ssidsize='20' oas='52'" },
-                                       { 0, "ats='on' ril='on' ssidsize='20' oas='48'" } };
-  CHECK ("gb200", "SMU306:error", too_much, gb_devs, WINDOW_4T);
   /* The ConnectX NIC has ATS but no PASID: ssidsize above 0 is too much. */
   static const pxb_spec nic_pxb[] = { { 1, "ats='on' ssidsize='8'" } };
   static const hostdev_spec nic[] = { { "0010:01:00.0", 0, FALSE } };
@@ -193,7 +216,95 @@ test_smu307_no_nesting (void)
   static const hostdev_spec gpu[] = { { "0000:01:00.0", 0, FALSE } };
   CHECK ("altra", "SMU307:error", one, gpu, NULL);
   static const pxb_spec oas48[] = { { -1, "oas='48'" } };
-  CHECK ("altra", "SMU306:error SMU307:error", oas48, gpu, NULL);
+  CHECK ("altra", "SMU307:error SMU309:error", oas48, gpu, NULL);
+}
+
+/* QEMU's host-compatibility check, in QEMU's words and per QEMU release. */
+static void
+test_smu309_incompatible (void)
+{
+  static const pxb_spec plain[] = { { -1, NULL } };
+  static const hostdev_spec a100[] = { { "0000:01:00.0", 0, FALSE } };
+  rule_options opts = { 0 };
+  g_autoptr (GString) messages = g_string_new (NULL);
+  g_autofree char *xml = make_domain (plain, 1, a100, 1, NULL);
+  /* no16k: an SMMU without the 16K granule can nest, but QEMU refuses it. */
+  g_autofree char *got = check_target ("no16k", xml, &opts, "SMU309", messages);
+  g_assert_cmpstr (got, ==, "SMU309:error");
+  g_assert_nonnull (strstr (messages->str, "\"Host SMMUv3 doesn't support 16K translation granule\" (host IDR5.GRAN16K=0, "
+                                           "vSMMU 1: fixed in QEMU's vSMMU)"));
+  /* The same A100 behind split-group's MMU-700, which has all three granules. */
+  static const hostdev_spec split_a100[] = { { "0000:02:00.0", 0, FALSE } };
+  g_autofree char *near_xml = make_domain (plain, 1, split_a100, 1, NULL);
+  g_autofree char *near = check_target ("split-group", near_xml, &opts, NULL, NULL);
+  g_assert_cmpstr (near, ==, "");
+
+  /* gb200 GPUs: properties above the host's registers, each with QEMU's message. */
+  static const pxb_spec too_much[] = { { 0, "ats='on' ril='on' ssidsize='20' oas='52'" },
+                                       { 0, "ats='on' ril='on' ssidsize='20' oas='48'" } };
+  g_autofree char *gb = make_domain (too_much, 2, gb_devs, 2, WINDOW_4T);
+  g_string_truncate (messages, 0);
+  g_autofree char *gb_got = check_target ("gb200", gb, &opts, "SMU309", messages);
+  g_assert_cmpstr (gb_got, ==, "SMU309:error");
+  g_assert_nonnull (strstr (messages->str, "\"Host SMMUv3 supports only 48-bit IPA, but the vSMMU OAS implies 52-bit "
+                                           "IPA\" (host IDR5.OAS=5, vSMMU 6: oas='52')"));
+
+  /* Kunpeng's SMMU has no ATS: ats='on' is refused by QEMU; the VF behind it
+   * cannot use ATS either (the kernel's hw_info says so): SMU306. */
+  static const pxb_spec ats_on[] = { { -1, "ats='on'" } };
+  static const hostdev_spec vf[] = { { "0000:81:00.1", 0, FALSE } };
+  g_autofree char *kp = make_domain (ats_on, 1, vf, 1, NULL);
+  g_string_truncate (messages, 0);
+  g_autofree char *kp_got = check_target ("kunpeng", kp, &opts, "SMU309", messages);
+  g_assert_cmpstr (kp_got, ==, "SMU306:error SMU309:error");
+  g_assert_nonnull (strstr (messages->str, "\"Host SMMUv3 doesn't support Address Translation Services\""));
+
+  /* Altra's MMU-600 has no range invalidation: a vSMMU without ril is fine
+   * for QEMU 11.1 (auto takes the host's), refused by 11.0 (ril on). */
+  opts.have_target_qemu = TRUE;
+  g_assert_true (sw_version_parse ("11.1", &opts.target_qemu));
+  g_autofree char *altra_111 = check_target ("altra", xml, &opts, "SMU309", messages);
+  g_assert_cmpstr (altra_111, ==, "SMU307:error");
+  g_assert_true (sw_version_parse ("11.0", &opts.target_qemu));
+  g_string_truncate (messages, 0);
+  g_autofree char *altra_110 = check_target ("altra", xml, &opts, "SMU309", messages);
+  g_assert_cmpstr (altra_110, ==, "SMU307:error SMU309:error");
+  g_assert_cmpstr (messages->str, ==, "QEMU 11.0.0 refuses host smmu3.0x0000100002000000 for the accelerated vSMMU on "
+                                      "controller 10: \"Host SMMUv3 doesn't support Range Invalidation\" (host "
+                                      "IDR3.RIL=0, vSMMU 1: ril left out: QEMU 11.0.0's default)\n");
+  /* QEMU 10.2 has no accelerated vSMMU: nothing to compare. */
+  g_assert_true (sw_version_parse ("10.2", &opts.target_qemu));
+  g_autofree char *altra_102 = check_target ("altra", xml, &opts, "SMU309", messages);
+  g_assert_cmpstr (altra_102, ==, "SMU307:error");
+}
+
+/* The kernel's per-device answer decides what a device can use: a VF takes
+ * its PF's PASID capability; hw_info's PCI_ATS_NOT_SUPPORTED wins. */
+static void
+test_smu306_device_facts (void)
+{
+  g_autoptr (host_model) host = load_host ("kunpeng");
+  host_pci_device *vf = host_find_device (host, "0000:81:00.1");
+  g_assert_nonnull (vf);
+  g_assert_cmpstr (vf->physfn, ==, "0000:81:00.0");
+  g_assert_true (vf->hw_known);
+  const char *source = NULL;
+  g_assert_cmpint (host_device_ats (vf, &source), ==, TRI_NO);
+  g_assert_cmpstr (source, ==, "IOMMU_GET_HW_INFO");
+  /* Give the PF a PASID capability: the VF (whose config space has none)
+   * inherits it once the model is finished. */
+  host_pci_device *pf = host_find_device (host, "0000:81:00.0");
+  pf->pasid = TRI_YES;
+  pf->pasid_width = 16;
+  vf->hw_known = FALSE;
+  host_model_finish (host);
+  g_assert_cmpint (host_device_pasid_bits (vf, &source), ==, 16);
+  g_assert_cmpstr (source, ==, "config space");
+  /* The kernel's width, when it reports one, already counts the SMMU's. */
+  vf->hw_known = TRUE;
+  vf->hw_max_pasid_log2 = 10;
+  g_assert_cmpint (host_device_pasid_bits (vf, &source), ==, 10);
+  g_assert_cmpstr (source, ==, "IOMMU_GET_HW_INFO");
 }
 
 static void
@@ -228,7 +339,9 @@ main (int argc, char **argv)
   g_test_add_func ("/rules-host/smu304-no-iommufd", test_smu304_no_iommufd);
   g_test_add_func ("/rules-host/smu305-split", test_smu305_split);
   g_test_add_func ("/rules-host/smu306-caps", test_smu306_caps);
+  g_test_add_func ("/rules-host/smu306-device-facts", test_smu306_device_facts);
   g_test_add_func ("/rules-host/smu307-no-nesting", test_smu307_no_nesting);
+  g_test_add_func ("/rules-host/smu309-incompatible", test_smu309_incompatible);
   g_test_add_func ("/rules-host/smu308-numa", test_smu308_numa);
   g_test_add_func ("/rules-host/smu402-bars", test_smu402_bars);
   return g_test_run ();

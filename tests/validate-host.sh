@@ -78,10 +78,10 @@ for s in d["smmus"]:
 json.dump(d, open(sys.argv[2], "w"))
 PY
 expect_status 1 "oas above the host's" -- "$SMMUCTL" validate --json --root $G --hwinfo-json "$WORK/oas44.json" "$WORK/two.xml"
-expect_codes "SMU306" "raised oas"
+expect_codes "SMU309" "raised oas"
 "$SMMUCTL" validate --root $G --hwinfo-json "$WORK/oas44.json" "$WORK/two.xml" >"$WORK/oas.txt"
-expect_grep "SMU306 host-caps-exceeded: oas='48' exceeds smmu3.0x0000000016000000's 44-bit output address size \(IDR5.OAS=4\)" \
-  "$WORK/oas.txt" "SMU306 names the register"
+expect_grep "SMU309 host-smmu-incompatible: QEMU 11.1.0 refuses host smmu3.0x0000000016000000 for the accelerated vSMMU on controller [0-9]+: \"Host SMMUv3 supports only 44-bit IPA, but the vSMMU OAS implies 48-bit IPA\" \(host IDR5.OAS=4, vSMMU 5: oas='48'\)" \
+  "$WORK/oas.txt" "SMU309 quotes QEMU and names the register"
 
 # 3. Unbind a GPU in a copy of the tree: managed='no' hostdevs need vfio-pci.
 cp -a $G "$WORK/unbound"

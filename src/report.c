@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "jsontext.h"
 #include "version.h"
 
 report_input *
@@ -24,6 +25,12 @@ report_input_free (report_input *input)
   finding_list_free (input->findings);
   g_free (input->unreadable);
   g_free (input);
+}
+
+report_options
+report_options_for_quiet (gboolean quiet, gboolean color)
+{
+  return (report_options) { quiet ? SEVERITY_ERROR : SEVERITY_INFO, !quiet, color };
 }
 
 /* ---- text ---- */
@@ -63,7 +70,7 @@ report_text_input (FILE *out, const report_input *input, const report_options *o
   for (guint i = 0; i < finding_list_len (list); i++)
     {
       const finding *f = finding_list_get (list, i);
-      if (opts->quiet && f->severity != SEVERITY_ERROR)
+      if (f->severity < opts->min_severity)
         continue;
       g_autofree char *where = f->line > 0 ? g_strdup_printf ("%s:%d", input->source, f->line)
                                            : g_strdup (input->source);
@@ -80,7 +87,7 @@ report_text_input (FILE *out, const report_input *input, const report_options *o
           fprintf (out, "  hint: %s\n", hint);
         }
     }
-  if (opts->quiet)
+  if (!opts->counts)
     return;
   g_autoptr (GString) counts = g_string_new (NULL);
   append_count (counts, finding_list_count (list, SEVERITY_ERROR), "error", "errors");
@@ -105,7 +112,7 @@ report_totals_add (report_totals *totals, const report_input *input)
 void
 report_text_total (FILE *out, const report_totals *totals, const report_options *opts)
 {
-  if (opts->quiet || totals->inputs < 2)
+  if (!opts->counts || totals->inputs < 2)
     return;
   g_autoptr (GString) counts = g_string_new (NULL);
   append_count (counts, totals->counts[SEVERITY_ERROR], "error", "errors");
@@ -123,15 +130,6 @@ string_or_null (const char *s)
   return s != NULL ? json_object_new_string (s) : NULL;
 }
 
-static json_object *
-version_or_null (gboolean have, sw_version v)
-{
-  if (!have)
-    return NULL;
-  g_autofree char *text = sw_version_to_string (v);
-  return json_object_new_string (text);
-}
-
 json_object *
 report_finding_json (const finding *f)
 {
@@ -147,87 +145,82 @@ report_finding_json (const finding *f)
   return o;
 }
 
-static json_object *
-counts_json (guint errors, guint warnings, guint info)
-{
-  json_object *o = json_object_new_object ();
-  json_object_object_add (o, "error", json_object_new_int ((int) errors));
-  json_object_object_add (o, "warning", json_object_new_int ((int) warnings));
-  json_object_object_add (o, "info", json_object_new_int ((int) info));
-  return o;
-}
-
-static json_object *
-input_json (const report_input *input)
-{
-  json_object *o = json_object_new_object ();
-  json_object *findings = json_object_new_array ();
-  guint counts[SEVERITY_ERROR + 1] = { 0, 0, 0 };
-  json_object_object_add (o, "source", json_object_new_string (input->source));
-  json_object_object_add (o, "readable", json_object_new_boolean (input->findings != NULL));
-  json_object_object_add (o, "error", string_or_null (input->unreadable));
-  json_object_object_add (o, "domain",
-                          string_or_null (input->findings != NULL ? finding_list_domain (input->findings) : NULL));
-  for (guint i = 0; input->findings != NULL && i < finding_list_len (input->findings); i++)
-    {
-      const finding *f = finding_list_get (input->findings, i);
-      counts[f->severity]++;
-      json_object_array_add (findings, report_finding_json (f));
-    }
-  json_object_object_add (o, "counts", counts_json (counts[SEVERITY_ERROR], counts[SEVERITY_WARNING],
-                                                    counts[SEVERITY_INFO]));
-  json_object_object_add (o, "findings", findings);
-  return o;
-}
-
-/* Pieces are printed by json-c, pretty, and indented to where they sit in
- * the hand-written frame (JSON strings hold no raw newline to trip over). */
 static void
-print_json (FILE *out, json_object *value, const char *indent)
+write_version (json_writer *w, const char *key, gboolean have, sw_version v)
 {
-  int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
-  const char *text = json_object_to_json_string_ext (value, flags);
-  for (const char *newline; (newline = strchr (text, '\n')) != NULL; text = newline + 1)
+  g_autofree char *text = have ? sw_version_to_string (v) : NULL;
+  json_writer_string (w, key, text);
+}
+
+static void
+write_counts (json_writer *w, const char *key, guint errors, guint warnings, guint info)
+{
+  json_writer counts;
+  json_writer_object (w, key, &counts);
+  json_writer_uint (&counts, "error", errors);
+  json_writer_uint (&counts, "warning", warnings);
+  json_writer_uint (&counts, "info", info);
+  json_writer_end (&counts);
+}
+
+static void
+write_input (GString *out, gconstpointer data, guint i, guint depth)
+{
+  const report_input *input = g_ptr_array_index ((const GPtrArray *) data, i);
+  const finding_list *list = input->findings;
+  json_writer w;
+  json_writer_begin (&w, out, depth);
+  json_writer_string (&w, "source", input->source);
+  json_writer_bool (&w, "readable", list != NULL);
+  json_writer_string (&w, "error", input->unreadable);
+  json_writer_string (&w, "domain", list != NULL ? finding_list_domain (list) : NULL);
+  write_counts (&w, "counts", list ? finding_list_count (list, SEVERITY_ERROR) : 0,
+                list ? finding_list_count (list, SEVERITY_WARNING) : 0, list ? finding_list_count (list, SEVERITY_INFO) : 0);
+  json_object *findings = json_object_new_array ();
+  for (guint f = 0; list != NULL && f < finding_list_len (list); f++)
+    json_object_array_add (findings, report_finding_json (finding_list_get (list, f)));
+  json_writer_tree (&w, "findings", findings);
+  json_object_put (findings);
+  json_writer_end (&w);
+}
+
+static void
+write_string (GString *out, gconstpointer data, guint i, guint depth)
+{
+  (void) depth;
+  json_text_string (out, g_ptr_array_index ((const GPtrArray *) data, i));
+}
+
+void
+report_json_write (FILE *out, const report_targets *targets, const GPtrArray *inputs, const report_totals *totals,
+                   gboolean strict, int exit_status, const report_plan_notes *plan)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+  json_writer w;
+  json_writer_begin (&w, text, 0);
+  w.sink = out;
+  json_writer_string (&w, "smmuctl_version", SMMUCTL_VERSION);
+  json_writer t;
+  json_writer_object (&w, "targets", &t);
+  write_version (&t, "qemu", targets->have_qemu, targets->qemu);
+  write_version (&t, "libvirt", targets->have_libvirt, targets->libvirt);
+  json_writer_end (&t);
+  json_writer_array (&w, "inputs", inputs->len, write_input, inputs);
+  json_writer summary;
+  json_writer_object (&w, "summary", &summary);
+  json_writer_uint (&summary, "inputs", totals->inputs);
+  json_writer_uint (&summary, "unreadable", totals->unreadable);
+  write_counts (&summary, "counts", totals->counts[SEVERITY_ERROR], totals->counts[SEVERITY_WARNING],
+                totals->counts[SEVERITY_INFO]);
+  json_writer_bool (&summary, "strict", strict);
+  json_writer_int (&summary, "exit_status", exit_status, TRUE);
+  json_writer_end (&summary);
+  if (plan != NULL)
     {
-      fwrite (text, 1, (size_t) (newline - text + 1), out);
-      fputs (indent, out);
+      json_writer_array (&w, "plan_warnings", plan->warnings ? plan->warnings->len : 0, write_string, plan->warnings);
+      json_writer_array (&w, "changes", plan->changes ? plan->changes->len : 0, write_string, plan->changes);
     }
-  fputs (text, out);
-  json_object_put (value);
-}
-
-void
-report_json_begin (FILE *out, const report_targets *targets)
-{
-  json_object *targets_json = json_object_new_object ();
-  json_object_object_add (targets_json, "qemu", version_or_null (targets->have_qemu, targets->qemu));
-  json_object_object_add (targets_json, "libvirt", version_or_null (targets->have_libvirt, targets->libvirt));
-  fputs ("{\n  \"smmuctl_version\": ", out);
-  print_json (out, json_object_new_string (SMMUCTL_VERSION), "  ");
-  fputs (",\n  \"targets\": ", out);
-  print_json (out, targets_json, "  ");
-  fputs (",\n  \"inputs\": [", out);
-}
-
-void
-report_json_input (FILE *out, const report_input *input, gboolean first)
-{
-  fputs (first ? "\n    " : ",\n    ", out);
-  print_json (out, input_json (input), "    ");
-}
-
-void
-report_json_end (FILE *out, const report_totals *totals, gboolean strict, int exit_status)
-{
-  json_object *summary = json_object_new_object ();
-  json_object_object_add (summary, "inputs", json_object_new_int ((int) totals->inputs));
-  json_object_object_add (summary, "unreadable", json_object_new_int ((int) totals->unreadable));
-  json_object_object_add (summary, "counts", counts_json (totals->counts[SEVERITY_ERROR],
-                                                         totals->counts[SEVERITY_WARNING],
-                                                         totals->counts[SEVERITY_INFO]));
-  json_object_object_add (summary, "strict", json_object_new_boolean (strict));
-  json_object_object_add (summary, "exit_status", json_object_new_int (exit_status));
-  fputs (totals->inputs > 0 ? "\n  ],\n  \"summary\": " : "],\n  \"summary\": ", out);
-  print_json (out, summary, "  ");
-  fputs ("\n}\n", out);
+  json_writer_end (&w);
+  g_string_append_c (text, '\n');
+  fwrite (text->str, 1, text->len, out);
 }

@@ -8,9 +8,13 @@
 #include "versions.h"
 
 typedef struct {
-  gboolean quiet;   /* text: error findings only, no summaries */
+  finding_severity min_severity; /* text: findings below it are left out */
+  gboolean counts;  /* text: "FILE: 1 error, 2 warnings" after each input, and the total */
   gboolean color;   /* text: colour severities */
 } report_options;
+
+/* validate's text form: everything with counts, or with -q errors only. */
+report_options report_options_for_quiet (gboolean quiet, gboolean color);
 
 /* One checked input: its findings, or why it could not be read. */
 typedef struct {
@@ -42,11 +46,20 @@ typedef struct {
   sw_version qemu, libvirt;
 } report_targets;
 
-/* The one JSON document of a run, written as it goes so that thousands of
- * inputs never sit in memory as one tree: begin, each input (one per line),
- * end with the summary. */
-void report_json_begin (FILE *out, const report_targets *targets);
-/* One finding as the JSON object every --json document uses. */
+/* One finding as the JSON object every --json document uses (validate's,
+ * plan's and verify's). */
 json_object *report_finding_json (const finding *f);
-void report_json_input (FILE *out, const report_input *input, gboolean first);
-void report_json_end (FILE *out, const report_totals *totals, gboolean strict, int exit_status);
+
+/* What plan adds to the document of its own result's findings: its own
+ * warnings (not findings of a rule) and what to change so that it can
+ * write a VM that starts.  Members "plan_warnings" and "changes". */
+typedef struct {
+  const GPtrArray *warnings; /* char* */
+  const GPtrArray *changes;  /* char* */
+} report_plan_notes;
+
+/* The one JSON document of a run (schema: validate.schema.json), in
+ * smmuctl's JSON text style (jsontext.h), written as it goes. */
+void report_json_write (FILE *out, const report_targets *targets, const GPtrArray *inputs,
+                        const report_totals *totals, gboolean strict, int exit_status,
+                        const report_plan_notes *plan);

@@ -7,6 +7,7 @@
 #include <libxml/xmlerror.h>
 
 #include "cli.h"
+#include "domaincheck.h"
 #include "domainxml.h"
 #include "errors.h"
 #include "findings.h"
@@ -122,27 +123,6 @@ stdout_written (GError **error)
   return FALSE;
 }
 
-/* One document → its findings; a document that does not parse is SMU001. */
-static finding_list *
-check_document (const char *source, const char *data, gsize len, const rule_options *opts)
-{
-  finding_list *list = finding_list_new (source);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (guest_domain) dom = domainxml_read_memory (data, len, source, &error);
-  if (dom == NULL)
-    {
-      const char *message = NULL;
-      int line = domainxml_error_line (error, &message);
-      finding_add (list, "SMU001", SEVERITY_ERROR, line, NULL, domainxml_error_hint (error), "%s", message);
-      return list;
-    }
-  finding_list_set_domain (list, dom->name);
-  rules_check_domain (dom, opts, list);
-  if (opts->host != NULL)
-    rules_check_host (dom, opts->host, opts, list);
-  return list;
-}
-
 static report_input *
 check_file (const char *path, const rule_options *opts)
 {
@@ -152,7 +132,7 @@ check_file (const char *path, const rule_options *opts)
     return report_input_new (path, NULL, error->message);
   gsize len = 0;
   const char *data = g_bytes_get_data (bytes, &len);
-  return report_input_new (path, check_document (path, data != NULL ? data : "", len, opts), NULL);
+  return report_input_new (path, domaincheck_document (path, data != NULL ? data : "", len, opts), NULL);
 }
 
 /* Files are independent of each other: check them on every CPU (each
@@ -220,7 +200,7 @@ check_libvirt_domain (const libvirt_session *libvirt, const char *uri, const cha
                                               virt->GetLastErrorMessage ());
       return report_input_new (source, NULL, why);
     }
-  return report_input_new (source, check_document (source, xml, strlen (xml), opts), NULL);
+  return report_input_new (source, domaincheck_document (source, xml, strlen (xml), opts), NULL);
 }
 
 static int
@@ -330,7 +310,7 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
                           &opts.target_libvirt, error))
     return SMMUCTL_EXIT_USAGE;
 
-  report_options text = { .quiet = a.quiet, .color = globals->color };
+  report_options text = report_options_for_quiet (a.quiet, globals->color);
   g_autoptr (GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) report_input_free);
   if (libvirt.conn != NULL)
     for (char **in = a.inputs; *in != NULL; in++)
@@ -343,20 +323,16 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
   int status = exit_status_of (&totals, a.strict, libvirt.conn != NULL);
   report_targets targets = { opts.have_target_qemu, opts.have_target_libvirt, opts.target_qemu,
                              opts.target_libvirt };
-  if (a.json)
-    report_json_begin (stdout, &targets);
   for (guint i = 0; i < inputs->len; i++)
     {
       const report_input *input = g_ptr_array_index (inputs, i);
       if (input->unreadable != NULL)
         fprintf (stderr, "smmuctl: %s\n", input->unreadable);
-      if (a.json)
-        report_json_input (stdout, input, i == 0);
-      else
+      if (!a.json)
         report_text_input (stdout, input, &text);
     }
   if (a.json)
-    report_json_end (stdout, &totals, a.strict, status);
+    report_json_write (stdout, &targets, inputs, &totals, a.strict, status, NULL);
   else
     report_text_total (stdout, &totals, &text);
   if (!stdout_written (error))

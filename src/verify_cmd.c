@@ -73,7 +73,7 @@ cmd_verify (const smmuctl_globals *globals, int argc, char **argv, GError **erro
     verify_report_json (stdout, result, plan, guest, strict, status);
   else
     {
-      report_options text = { .quiet = quiet, .color = globals->color };
+      report_options text = report_options_for_quiet (quiet, globals->color);
       verify_report_text (stdout, result, plan, guest, &text);
     }
   if (fflush (stdout) != 0 || ferror (stdout))

@@ -72,7 +72,7 @@ void
 verify_report_text (FILE *out, const verify_result *result, const plan_document *plan, const host_model *guest,
                     const report_options *opts)
 {
-  if (!opts->quiet)
+  if (opts->counts)
     {
       fprintf (out, "Guest: kernel %s · %u SMMUv3 · %u PCI functions · IORT %s\n", or_dash (guest->kernel_release),
                guest->smmus->len, guest->devices->len, guest->iort_present ? "read" : "not read");
@@ -127,7 +127,7 @@ verify_report_text (FILE *out, const verify_result *result, const plan_document 
     }
   report_input input = { plan->source, result->findings, NULL };
   report_text_input (out, &input, opts);
-  if (!opts->quiet && guest->notes->len > 0)
+  if (opts->counts && guest->notes->len > 0)
     {
       fprintf (out, "\nNot read in the guest\n");
       for (guint i = 0; i < guest->notes->len; i++)

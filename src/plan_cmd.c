@@ -10,7 +10,9 @@
 #include "emit.h"
 #include "errors.h"
 #include "hostload.h"
+#include "plan_check.h"
 #include "planner.h"
+#include "report.h"
 #include "tools.h"
 #include "version.h"
 
@@ -27,7 +29,7 @@ typedef struct {
   char *root, *host_file, *iort, *hwinfo_json, *base, *output, *format, *layout, *vendor;
   char *name, *memory, *target_qemu, *target_libvirt, *firmware, *firmware_vars, *nvram;
   char **devices;
-  gboolean all_vfio, managed, explain, quiet, hwinfo, no_numa;
+  gboolean all_vfio, managed, explain, quiet, quiet_warnings, json, hwinfo, no_numa;
   int vcpus, bus_headroom;    /* NOT_GIVEN when absent */
 } plan_args;
 
@@ -131,8 +133,9 @@ trim_slashes (const char *path)
   return s;
 }
 
+/* What was planned: devices, root complexes, the MMIO window. */
 static void
-print_summary (const guest_plan *plan, plan_format format, const char *output)
+print_summary (const guest_plan *plan)
 {
   guint smmus = 0;
   for (guint i = 0; i < plan->root_complexes->len; i++)
@@ -171,8 +174,11 @@ print_summary (const guest_plan *plan, plan_format format, const char *output)
   g_autofree char *window = units_format_size (MAX (dom->mmio64_size, GUEST_DEFAULT_MMIO64_SIZE));
   fprintf (stderr, "64-bit MMIO window: %s%s (BARs need %s)\n", window, plan->mmio64_raised ? "" : ", the default",
            need);
-  for (guint i = 0; i < plan->warnings->len; i++)
-    fprintf (stderr, "warning: %s\n", (const char *) g_ptr_array_index (plan->warnings, i));
+}
+
+static void
+print_written (const guest_plan *plan, plan_format format, const char *output)
+{
   g_autofree char *libvirt = sw_version_to_string (plan->target_libvirt);
   g_autofree char *qemu = sw_version_to_string (plan->target_qemu);
   const char *where = output ? output : "standard output";
@@ -191,9 +197,57 @@ print_summary (const guest_plan *plan, plan_format format, const char *output)
     }
 }
 
-/* Everything between parsed options and a written document. */
+/* The plan's own check on stderr, as validate prints findings: all of them
+ * when it refuses (errors, with -q also warnings unless --quiet-warnings),
+ * its warnings when it writes; then what to change.  With --json one
+ * document of validate's schema plus "plan_warnings" and "changes", and
+ * nothing else on stderr. */
+static void
+report_check (const plan_args *a, const guest_plan *plan, finding_list *findings, const GPtrArray *changes,
+              int status)
+{
+  guint errors = finding_list_count (findings, SEVERITY_ERROR);
+  guint warnings = finding_list_count (findings, SEVERITY_WARNING);
+  gboolean show_warnings = !a->quiet_warnings;
+  g_autoptr (GPtrArray) inputs = g_ptr_array_new_with_free_func ((GDestroyNotify) report_input_free);
+  g_ptr_array_add (inputs, report_input_new (finding_list_file (findings), findings, NULL));
+  if (a->json)
+    {
+      if (errors == 0 && !(show_warnings && (warnings > 0 || plan->warnings->len > 0)))
+        return;
+      report_totals totals = { 0 };
+      report_totals_add (&totals, g_ptr_array_index (inputs, 0));
+      report_targets targets = { TRUE, a->format == NULL || strcmp (a->format, "xml") == 0, plan->target_qemu,
+                                 plan->target_libvirt };
+      report_plan_notes notes = { show_warnings ? plan->warnings : NULL, changes };
+      report_json_write (stderr, &targets, inputs, &totals, FALSE, status, &notes);
+      return;
+    }
+  report_options text = { SEVERITY_WARNING, FALSE, FALSE };
+  if (errors > 0)
+    text = (report_options) { a->quiet ? (show_warnings ? SEVERITY_WARNING : SEVERITY_ERROR) : SEVERITY_INFO,
+                              !a->quiet, FALSE };
+  if (errors > 0 || (show_warnings && warnings > 0))
+    report_text_input (stderr, g_ptr_array_index (inputs, 0), &text);
+  if (errors == 0)
+    return;
+  fprintf (stderr, "smmuctl: nothing written: the plan fails the checks `smmuctl validate` makes with this host;%s\n",
+           changes->len > 0 ? " to plan a VM that starts:" : "");
+  for (guint i = 0; i < changes->len; i++)
+    fprintf (stderr, "  - %s\n", (const char *) g_ptr_array_index (changes, i));
+}
+
+static void
+print_plan_warnings (const plan_args *a, const guest_plan *plan)
+{
+  for (guint i = 0; !a->quiet_warnings && !a->json && i < plan->warnings->len; i++)
+    fprintf (stderr, "warning: %s\n", (const char *) g_ptr_array_index (plan->warnings, i));
+}
+
+/* Everything between parsed options and a written document; *status is
+ * the exit status when it returns TRUE (1: the plan fails its own check). */
 static gboolean
-run_plan (const smmuctl_globals *globals, plan_args *a, GError **error)
+run_plan (const smmuctl_globals *globals, plan_args *a, int *status, GError **error)
 {
   plan_format format = FORMAT_XML;
   gboolean format_ok = a->format == NULL;
@@ -335,7 +389,22 @@ run_plan (const smmuctl_globals *globals, plan_args *a, GError **error)
   if (doc == NULL)
     return FALSE;
 
-  if (a->output != NULL && strcmp (a->output, "-") != 0)
+  /* validate(plan(x)) has no errors: the same check, on the plan as libvirt
+   * XML, before anything is written. */
+  gboolean to_file = a->output != NULL && strcmp (a->output, "-") != 0;
+  g_autofree char *xml = format == FORMAT_XML ? NULL : emit_xml (plan, &emit, error);
+  if (format != FORMAT_XML && xml == NULL)
+    return FALSE;
+  const char *checked_name = format != FORMAT_XML ? "(the plan as libvirt XML)" : to_file ? a->output : "-";
+  finding_list *findings = plan_check_result (plan, host, checked_name, format == FORMAT_XML ? doc : xml,
+                                              format == FORMAT_XML);
+  g_autoptr (GPtrArray) changes = plan_changes (plan, host, findings);
+  *status = finding_list_count (findings, SEVERITY_ERROR) > 0 ? SMMUCTL_EXIT_FINDINGS : SMMUCTL_EXIT_OK;
+  report_check (a, plan, findings, changes, *status);
+  if (*status != SMMUCTL_EXIT_OK)
+    return TRUE;
+
+  if (to_file)
     {
       if (!atomic_file_write (a->output, doc, strlen (doc), format == FORMAT_QEMU ? 0777 : 0666, error))
         return FALSE;
@@ -345,8 +414,12 @@ run_plan (const smmuctl_globals *globals, plan_args *a, GError **error)
       g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_OUTPUT, "cannot write to standard output");
       return FALSE;
     }
-  if (!a->quiet)
-    print_summary (plan, format, a->output && strcmp (a->output, "-") != 0 ? a->output : NULL);
+  gboolean summary = !a->quiet && !a->json;
+  if (summary)
+    print_summary (plan);
+  print_plan_warnings (a, plan);
+  if (summary)
+    print_written (plan, format, to_file ? a->output : NULL);
   return TRUE;
 }
 
@@ -379,19 +452,24 @@ cmd_plan (const smmuctl_globals *globals, int argc, char **argv, GError **error)
     { "firmware", 0, 0, G_OPTION_ARG_FILENAME, &a.firmware, "QEMU script: UEFI code image (default " EMIT_DEFAULT_FIRMWARE_CODE ")", "FILE" },
     { "firmware-vars", 0, 0, G_OPTION_ARG_FILENAME, &a.firmware_vars, "QEMU script: UEFI variable-store template (default " EMIT_DEFAULT_FIRMWARE_VARS ")", "FILE" },
     { "nvram", 0, 0, G_OPTION_ARG_FILENAME, &a.nvram, "QEMU script: the VM's variable store, copied from the template on first run (default NAME_VARS.fd)", "FILE" },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, "No summary on stderr", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, "No summary on stderr (warnings and errors still)", NULL },
+    { "quiet-warnings", 0, 0, G_OPTION_ARG_NONE, &a.quiet_warnings, "Do not print warnings either (errors always)", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &a.json, "Report findings on stderr as one JSON document (validate --json's schema, plus plan_warnings and changes) instead of text", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- plan a guest topology for accelerated SMMUv3 passthrough");
   g_option_context_add_main_entries (context, entries, NULL);
   g_option_context_set_description (
-    context, "The document goes to stdout or -o FILE, a summary to stderr.  Exit status: 0 planned, 1 the request "
-             "cannot be satisfied, 2 usage error or unreadable input, 3 host unreadable.");
+    context, "The document goes to stdout or -o FILE, a summary to stderr.  Before writing, plan checks its result "
+             "as `smmuctl validate` would with this host; on an error it writes nothing and prints the findings and what "
+             "to change.\nExit status: 0 planned, 1 the request cannot be satisfied or the plan fails its own check, "
+             "2 usage error, unreadable input or an output that cannot be written, 3 host unreadable.");
+  int status = SMMUCTL_EXIT_OK;
   gboolean ok = cli_parse_options (context, "plan", &argc, &argv, error);
   if (ok && argc > 1)
     ok = usage (error, "plan: unexpected argument '%s'; see smmuctl plan --help", argv[1]);
   if (ok)
-    ok = run_plan (globals, &a, error);
+    ok = run_plan (globals, &a, &status, error);
   plan_args_clear (&a);
-  return ok ? SMMUCTL_EXIT_OK : SMMUCTL_EXIT_USAGE;
+  return ok ? status : SMMUCTL_EXIT_USAGE;
 }

@@ -430,7 +430,7 @@ planner_plan (const host_model *host, const plan_request *req, guest_domain *bas
 
   g_autoptr (GPtrArray) ports = build_ports (host, selected);
   g_autoptr (GPtrArray) groups = group_ports (plan, ports, req->layout);
-  plan_explain_host (plan, host, req);
+  plan_explain_host (plan);
 
   guint auto_ports = 0;
   plan->pcie0_last = plan_pcie0_reserved_last (plan->domain, req->bus_headroom, &auto_ports);

@@ -24,9 +24,9 @@ GPtrArray *plan_select_devices (const host_model *host, const plan_request *req,
 gboolean plan_check_base (guest_plan *plan, const guest_domain *base, const plan_request *req,
                           GPtrArray *selected, GError **error);
 
-/* Warnings about the host that do not stop the plan: no /dev/iommu, devices
- * without a vfio cdev, SMMUs that cannot nest. */
-void plan_explain_host (guest_plan *plan, const host_model *host, const plan_request *req);
+/* The layout's reason, and SMMUs whose nesting is not confirmed, in
+ * plan->why.  (What fails at start is the plan check's error: plan_check.h.) */
+void plan_explain_host (guest_plan *plan);
 
 /* The target QEMU (and libvirt, when req->check_libvirt) can express the
  * plan.  Before the plan is built (planned = FALSE) the features every plan

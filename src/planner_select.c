@@ -34,18 +34,6 @@ matches_filters (const host_pci_device *dev, const plan_request *req)
   return TRUE;
 }
 
-static char *
-join_bdfs (GPtrArray *devices)
-{
-  g_autoptr (GString) s = g_string_new (NULL);
-  for (guint i = 0; i < devices->len; i++)
-    {
-      const host_pci_device *dev = g_ptr_array_index (devices, i);
-      g_string_append_printf (s, "%s%s", i ? ", " : "", dev->bdf);
-    }
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
 /* --device BDF…: each one on the host and not a bridge. */
 static gboolean
 select_named (const host_model *host, const plan_request *req, GHashTable *chosen, GError **error)
@@ -304,7 +292,7 @@ plan_check_base (guest_plan *plan, const guest_domain *base, const plan_request 
 /* ---- what the host lets the plan promise ---- */
 
 void
-plan_explain_host (guest_plan *plan, const host_model *host, const plan_request *req)
+plan_explain_host (guest_plan *plan)
 {
   if (plan->layout == PLAN_LAYOUT_PER_SMMU)
     g_ptr_array_add (plan->why, g_strdup_printf ("layout per-smmu: one pxb-pcie and one accelerated vSMMU per "
@@ -313,24 +301,9 @@ plan_explain_host (guest_plan *plan, const host_model *host, const plan_request 
   else
     g_ptr_array_add (plan->why, g_strdup_printf ("layout per-device: one pxb-pcie and one accelerated vSMMU per "
                                                  "device (%u)", plan->root_complexes->len));
-  if (!host->dev_iommu.present)
-    g_ptr_array_add (plan->warnings, g_strdup ("the host has no /dev/iommu: accelerated vSMMUs need the "
-                                               "kernel's iommufd (CONFIG_IOMMUFD; modprobe iommufd)"));
-  g_autoptr (GPtrArray) no_cdev = g_ptr_array_new ();
-  for (guint i = 0; i < plan->devices->len; i++)
-    {
-      const host_pci_device *dev = g_ptr_array_index (plan->devices, i);
-      if (dev->vfio_cdev == NULL && (is_vfio (dev) || !req->managed))
-        g_ptr_array_add (no_cdev, (gpointer) dev);
-    }
-  if (no_cdev->len > 0)
-    {
-      g_autofree char *list = join_bdfs (no_cdev);
-      g_ptr_array_add (plan->warnings,
-                       g_strdup_printf ("%s %s no vfio cdev (/dev/vfio/devices/vfioN): iommufd needs kernel 6.6+ "
-                                        "with CONFIG_VFIO_DEVICE_CDEV",
-                                        list, no_cdev->len > 1 ? "have" : "has"));
-    }
+  /* What makes the VM fail when it starts (no /dev/iommu, no vfio cdev, an
+   * SMMU that cannot nest) is an error of the plan's own check (SMU304,
+   * SMU307), not a warning here. */
   for (guint i = 0; i < plan->root_complexes->len; i++)
     {
       const plan_root_complex *rc = g_ptr_array_index (plan->root_complexes, i);
@@ -338,11 +311,7 @@ plan_explain_host (guest_plan *plan, const host_model *host, const plan_request 
         continue;
       const char *reason = NULL;
       tristate nesting = host_smmu_nesting (rc->smmu, &reason);
-      if (nesting == TRI_NO)
-        g_ptr_array_add (plan->warnings, g_strdup_printf ("host SMMU %s cannot nest (%s): its accelerated vSMMU "
-                                                          "will fail when the VM starts",
-                                                          rc->smmu->name, reason));
-      else if (nesting == TRI_UNKNOWN)
+      if (nesting == TRI_UNKNOWN)
         g_ptr_array_add (plan->why, g_strdup_printf ("nesting on host SMMU %s is not confirmed: %s",
                                                      rc->smmu->name, reason));
     }

@@ -231,8 +231,7 @@ check_compat (const guest_iommu *iommu, const char *path, const host_smmu *smmu,
     {
       const smmu_incompat *c = failed->pdata[i];
       g_autofree char *field = smmu_compat_field_name (c->field);
-      gboolean fixed = g_str_has_prefix (c->vsmmu_reason, "fixed");
-      g_autofree char *hint = fixed ? g_strdup_printf ("no vSMMU setting changes %s: pass the devices behind %s "
+      g_autofree char *hint = c->fixed ? g_strdup_printf ("no vSMMU setting changes %s: pass the devices behind %s "
                                                        "through without accel='on', or leave them out", field,
                                                        smmu->name)
                                     : g_strdup_printf ("lower or leave out the property (%s) to match the host's "

@@ -156,6 +156,7 @@ smmu_compat_check (const host_hwinfo *hw, const guest_iommu *iommu, sw_version q
       incompat->field = checks[i].field;
       incompat->host_value = host;
       incompat->vsmmu_value = vsmmu;
+      incompat->fixed = checks[i].prop < 0;
       incompat->message = checks[i].args == ARGS_IPA_BITS
                             ? fill_message (checks[i].qemu_message, ARGS_VALUES, idr_oas_bits (host),
                                             idr_oas_bits (vsmmu))

@@ -15,6 +15,7 @@ typedef struct {
   idr_field field;       /* the ID register field compared */
   guint32 host_value;    /* the host SMMU's field */
   guint32 vsmmu_value;   /* the vSMMU's field */
+  gboolean fixed;        /* QEMU's vSMMU always has that value: no property changes it */
   char *message;         /* QEMU's error message with its values filled in */
   char *vsmmu_reason;    /* where the vSMMU's value comes from: "ril='on'", "QEMU 11.0's default for ril", … */
 } smmu_incompat;

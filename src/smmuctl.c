@@ -34,8 +34,8 @@ print_help (void)
           "  -h, --help       show this help; `smmuctl VERB --help` shows a verb's options\n"
           "  --version        print the version\n"
           "  --root DIR       read the host's sysfs, IORT and /dev under DIR instead of /\n"
-          "\nExit status: 0 success, 1 findings/plan not possible, 2 usage or unreadable input,\n"
-          "3 host or libvirt not reachable.  See smmuctl(1).\n");
+          "\nExit status: 0 success, 1 findings/plan not possible, 2 usage, unreadable input or\n"
+          "unwritable output, 3 host or libvirt not reachable.  See smmuctl(1).\n");
 }
 
 static const smmuctl_verb *

@@ -359,7 +359,7 @@ def big_host(nsmmu, ndev):
                 kernel="6.8.0-1020-nvidia-64k", nodes={0: "0-71", 1: "72-143"}, mmio_stride=BIG_MMIO_STRIDE,
                 iommufd=True, vfio_cdev=True, vfio_group_nodes=True, group_type="DMA-FQ", hwinfo=True,
                 smmus=[dict(base=b, node=s * 2 // nsmmu, model="grace-gpu") for s, b in enumerate(bases)],
-                segments=[dict(seg=s, map=[(0x00, 0xff, b)]) for s, b in enumerate(bases)],
+                segments=[dict(seg=s, map=[(0x00, 0xff, b)], canwbs=True) for s, b in enumerate(bases)],
                 pci=devices)
 
 

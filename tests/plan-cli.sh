@@ -6,7 +6,10 @@
 
 HOSTS=tests/data/hosts
 GOLDEN=tests/data/plan
-PLANNABLE="gb200 altra kunpeng no-iommufd broken-iort broken-loop"
+PLANNABLE="gb200 kunpeng broken-iort broken-loop"
+# What each plannable host's VM passes through: gb200's NIC SMMUs cannot
+# nest (no CANWBS on their segments), so its VM takes the four GPUs.
+selection() { case $1 in gb200) echo "--vendor 10de" ;; *) echo "--all-vfio" ;; esac; }
 
 # plan_host HOST ARGS… : plan for a fixture host with its hw_info recording
 plan_host() {
@@ -29,9 +32,10 @@ for host in $PLANNABLE; do
     for format in xml qemu json; do
       out="$WORK/$host-$layout.$(ext $format)"
       expect_status 0 "$host $layout $format" -- \
-        plan_host "$host" --all-vfio --layout "$layout" --format "$format" --name "$host-vm" -o "$out"
+        plan_host "$host" $(selection $host) --layout "$layout" --format "$format" --name "$host-vm" -o "$out"
       golden "$out" "$GOLDEN/$host/$layout.$(ext $format)"
-      plan_host "$host" --all-vfio --layout "$layout" --format "$format" --name "$host-vm" -q >"$WORK/again" 2>&1
+      plan_host "$host" $(selection $host) --layout "$layout" --format "$format" --name "$host-vm" -q --quiet-warnings \
+        >"$WORK/again" 2>&1
       if cmp -s "$out" "$WORK/again"; then ok; else fail "$host $layout $format: not byte-stable (stdout vs -o)"; fi
     done
     json_schema "$WORK/$host-$layout.json" data/schemas/plan.schema.json
@@ -55,15 +59,15 @@ for host in broken-dangling broken-escape broken-garbage; do
 done
 
 # --explain only adds comments; the summary has the UX shape
-expect_status 0 "gb200 explain" -- plan_host gb200 --all-vfio --explain --name gpu-vm --memory 64G --vcpus 32 -o "$WORK/explain.xml"
+expect_status 0 "gb200 explain" -- plan_host gb200 --vendor 10de --explain --name gpu-vm --memory 64G --vcpus 32 -o "$WORK/explain.xml"
 golden "$WORK/explain.xml" "$GOLDEN/gb200/explain.xml"
 sed "s#$WORK/##g" "$WORK/err" >"$WORK/summary.txt"
 golden "$WORK/summary.txt" "$GOLDEN/gb200/summary.txt"
-expect_grep '^Planned 6 devices behind 6 host SMMUs → 6 pxb-pcie \+ 6 accelerated vSMMUs' "$WORK/err" "summary head"
-expect_grep '^  pci\.2  busNr 248 node 0  vSMMU iommu1 ← smmu3\.0x0000000016000000  0008:01:00\.0$' "$WORK/err" "summary line"
+expect_grep '^Planned 4 devices behind 4 host SMMUs → 4 pxb-pcie \+ 4 accelerated vSMMUs' "$WORK/err" "summary head"
+expect_grep '^  pci\.1  busNr 252 node 0  vSMMU iommu0 ← smmu3\.0x0000000016000000  0008:01:00\.0$' "$WORK/err" "summary line"
 expect_grep '^64-bit MMIO window: 4 TiB \(BARs need 2\.0 TiB\)$' "$WORK/err" "summary MMIO"
 expect_status 0 "validate explain" -- "$SMMUCTL" validate --strict "$WORK/explain.xml"
-expect_status 0 "gb200 explain qemu" -- plan_host gb200 --all-vfio --explain --format qemu -o "$WORK/explain.sh"
+expect_status 0 "gb200 explain qemu" -- plan_host gb200 --vendor 10de --explain --format qemu -o "$WORK/explain.sh"
 golden "$WORK/explain.sh" "$GOLDEN/gb200/explain.sh"
 
 # --vendor, --device, --managed, --no-numa
@@ -72,16 +76,61 @@ count=$(/usr/bin/python3 -c 'import json,sys; print(sum(e["planned"] for e in js
 [ "$count" = 4 ] && ok || fail "--vendor 10de:2941 planned $count devices, wanted the 4 GPUs"
 expect_status 0 "device" -- plan_host kunpeng --device 0000:81:00.1 --device 7d:00.2 --format json -q
 expect_grep '"host_bdf": "0000:7d:00.2"' "$WORK/out" "--device without a domain means segment 0"
-expect_status 0 "managed" -- plan_host gb200 --device 0000:01:00.1 --managed -q
+expect_status 0 "managed" -- plan_host kunpeng --device 0000:7d:00.1 --managed -q
 expect_grep "<hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\">" "$WORK/out" "--managed"
-expect_status 0 "no-numa" -- plan_host gb200 --all-vfio --no-numa -q
+expect_status 0 "no-numa" -- plan_host gb200 --vendor 10de --no-numa -q
 expect_no_grep "<numa>|<node>" "$WORK/out" "--no-numa"
+
+# ---- the plan's own check: what validate would reject is never written ----
+rm -f "$WORK/never.xml"
+expect_status 1 "gb200 --all-vfio: NIC SMMUs cannot nest" -- plan_host gb200 --all-vfio -o "$WORK/never.xml"
+expect_no_file "$WORK/never.xml" "refused plan"
+expect_grep "^$WORK/never\.xml:[0-9]+: error: SMU307 host-no-nesting: the vSMMU on controller 1 is accelerated, but host smmu3\.0x0000000011000000 cannot nest" \
+  "$WORK/err" "findings as validate prints them"
+expect_grep "^$WORK/never\.xml: 2 errors, 1 info$" "$WORK/err" "validate's count line"
+expect_grep "^smmuctl: nothing written: the plan fails the checks .smmuctl validate. makes with this host; to plan a VM that starts:$" \
+  "$WORK/err" "nothing written, and why"
+expect_grep "^  - leave out 0000:01:00\.0: behind host SMMU smmu3\.0x0000000011000000, which cannot back an accelerated vSMMU" \
+  "$WORK/err" "which devices to leave out"
+expect_grep "^  - to plan the others, select them: --device 0008:01:00\.0 --device 0009:01:00\.0 --device 0018:01:00\.0 --device 0019:01:00\.0$" \
+  "$WORK/err" "which options plan the others"
+expect_status 0 "following the advice" -- plan_host gb200 --device 0008:01:00.0 --device 0009:01:00.0 \
+  --device 0018:01:00.0 --device 0019:01:00.0 -q
+# -q never hides an error, and leaves out infos; --json is validate's document plus the changes
+expect_status 1 "refused, -q" -- plan_host gb200 --all-vfio -q --quiet-warnings
+expect_grep "error: SMU307" "$WORK/err" "-q keeps errors"
+expect_no_grep "info: SMU207|errors, 1 info" "$WORK/err" "-q drops infos and counts"
+expect_status 1 "refused, --json" -- plan_host gb200 --all-vfio --json -o "$WORK/never.xml"
+json_schema "$WORK/err" data/schemas/validate.schema.json
+expect_grep '"exit_status": 1' "$WORK/err" "--json summary"
+expect_grep '"changes": \[' "$WORK/err" "--json changes"
+expect_no_file "$WORK/never.xml" "refused plan, --json"
+# QEMU's host check (SMU309) in QEMU's words; a host without iommufd (SMU304)
+expect_status 1 "no16k: QEMU refuses its SMMU" -- plan_host no16k --all-vfio -q
+expect_grep "error: SMU309 host-smmu-incompatible: QEMU 11\.1\.0 refuses host smmu3\.0x0000000040000000 for the accelerated vSMMU on controller 1: \"Host SMMUv3 doesn't support 16K translation granule\"" \
+  "$WORK/err" "SMU309 quotes QEMU"
+expect_grep "leave out 0000:01:00\.0: .*QEMU refuses it: \"Host SMMUv3 doesn't support 16K translation granule\" \(SMU309\)" \
+  "$WORK/err" "the planner refuses the devices behind it, with QEMU's reason"
+expect_status 1 "no-iommufd: formerly a warning, now an error" -- plan_host no-iommufd --all-vfio -q
+expect_grep "error: SMU304 host-no-iommufd: .*has no /dev/iommu" "$WORK/err" "no /dev/iommu is an error"
+expect_grep "^  - load iommufd on the host" "$WORK/err" "what to change on the host"
+expect_status 1 "altra: SMMUs that cannot nest" -- plan_host altra --all-vfio -q
+expect_grep "error: SMU307" "$WORK/err" "cannot nest is an error"
+expect_no_grep "^warning:.*will fail" "$WORK/err" "no 'will fail' warning left"
+# warnings: printed with -q, not with --quiet-warnings, before the document is written
+expect_status 0 "warnings with -q" -- plan_host broken-iort --all-vfio -q
+expect_grep "^warning: iommu0: .* left to QEMU's defaults" "$WORK/err" "-q keeps warnings"
+expect_status 0 "--quiet-warnings" -- plan_host broken-iort --all-vfio -q --quiet-warnings
+[ -s "$WORK/err" ] && fail "--quiet-warnings: stderr not empty" || ok
+expect_status 0 "warnings in --json" -- plan_host broken-iort --all-vfio -q --json
+json_schema "$WORK/err" data/schemas/validate.schema.json
+expect_grep '"plan_warnings": \[' "$WORK/err" "--json plan warnings"
 
 # ---- --host FILE (a probe --json document) plans the same as --root ----
 "$SMMUCTL" probe --json --root "$HOSTS/gb200" --hwinfo-json "$HOSTS/gb200/hwinfo.json" >"$WORK/gb200.json"
-expect_status 0 "--host" -- "$SMMUCTL" plan --host "$WORK/gb200.json" --all-vfio --name gb200-vm -q
+expect_status 0 "--host" -- "$SMMUCTL" plan --host "$WORK/gb200.json" --vendor 10de --name gb200-vm -q
 if cmp -s "$WORK/out" "$WORK/gb200-per-smmu.xml"; then ok; else fail "--host FILE plans differently from --root"; fi
-expect_status 0 "--host -" -- sh -c "\"\$0\" plan --host - --all-vfio --name gb200-vm -q <'$WORK/gb200.json'" "$SMMUCTL"
+expect_status 0 "--host -" -- sh -c "\"\$0\" plan --host - --vendor 10de --name gb200-vm -q <'$WORK/gb200.json'" "$SMMUCTL"
 if cmp -s "$WORK/out" "$WORK/gb200-per-smmu.xml"; then ok; else fail "--host - plans differently"; fi
 
 # ---- --base: merge into an existing domain ----
@@ -138,7 +187,7 @@ bad_request 2 "--name, --memory and --vcpus describe a new domain" \
   "name with base" -- plan_host gb200 --all-vfio --name x --base "$GOLDEN/bases/gpu-numa.xml"
 
 # -o to a device is a stream: /dev/null stays /dev/null (as root a rename would replace it)
-expect_status 0 "-o /dev/null" -- plan_host gb200 --all-vfio -o /dev/null
+expect_status 0 "-o /dev/null" -- plan_host gb200 --vendor 10de -o /dev/null
 [ -c /dev/null ] && ok || fail "-o /dev/null replaced /dev/null"
 
 # a failed plan never touches an existing output file
@@ -146,7 +195,7 @@ echo "previous" >"$WORK/keep.xml"
 expect_status 1 "failed plan over an existing file" -- plan_host gb200 --device 0008:05:00.0 -o "$WORK/keep.xml"
 [ "$(cat "$WORK/keep.xml")" = previous ] && ok || fail "a failed plan changed the existing output file"
 # an unwritable destination is an error naming it, with nothing left behind
-expect_status 2 "output into a missing directory" -- plan_host gb200 --all-vfio -o "$WORK/no/such/dir/out.xml"
+expect_status 2 "output into a missing directory" -- plan_host gb200 --vendor 10de -o "$WORK/no/such/dir/out.xml"
 expect_grep "no/such/dir/out\.xml: cannot create a temporary file" "$WORK/err" "unwritable output"
 
 finish

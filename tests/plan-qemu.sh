@@ -199,7 +199,9 @@ prove() {
   [ -d "$root" ] || root=$WORK/hosts/$host
   local hw=()
   [ -f "$root/hwinfo.json" ] && hw=(--hwinfo-json "$root/hwinfo.json")
-  local common=(plan --root "$root" "${hw[@]}" --all-vfio --layout "$layout" "$@")
+  local select=(--all-vfio)
+  [ "$host" = gb200 ] && select=(--vendor 10de)   # its NIC SMMUs cannot nest: plan refuses them
+  local common=(plan --root "$root" "${hw[@]}" "${select[@]}" --layout "$layout" "$@")
   expect_status 0 "$host $layout: plan" -- "$SMMUCTL" "${common[@]}" --format json -o "$dir/plan.json"
   expect_status 0 "$host $layout: script" -- "$SMMUCTL" "${common[@]}" --format qemu --nvram "$dir/vars, copy.fd" -o "$dir/run.sh"
   (cd "$dir" && QEMU="$WORK/standin" REAL_QEMU="$QEMU_BIN" STANDIN_OUT="$dir/qemu.json" sh ./run.sh) >"$WORK/err" 2>&1
@@ -219,7 +221,8 @@ print("; ".join("%s%s" % (what, " x%d" % n if n > 1 else "") for what, n in sort
   fi
 }
 
-for host in gb200 altra kunpeng no-iommufd big-2-32; do
+# (altra and no-iommufd: plan refuses their accelerated vSMMUs, see validate-host)
+for host in gb200 kunpeng broken-iort big-2-32; do
   for layout in per-smmu per-device; do
     prove "$host" "$layout"
   done

@@ -4,8 +4,10 @@
  * cases from hosts built here with the hostmodel.h constructors. */
 #include <string.h>
 
+#include "emit.h"
 #include "errors.h"
 #include "hostload.h"
+#include "plan_check.h"
 #include "planner.h"
 
 /* ---- hosts ---- */
@@ -127,6 +129,37 @@ bus_at (const guest_plan *plan, int index)
   return bus;
 }
 
+/* The plan's own check, as plan runs it: its libvirt XML through validate's
+ * document check with the host. */
+static finding_list *
+check_plan (const guest_plan *plan, const host_model *host)
+{
+  emit_options emit;
+  emit_options_init (&emit);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = emit_xml (plan, &emit, &error);
+  g_assert_no_error (error);
+  return plan_check_result (plan, host, "plan.xml", xml, TRUE);
+}
+
+/* "SMU304 SMU307": the error codes of a list in order (owned by the test's
+ * string chunk, freed at exit). */
+static const char *
+error_codes (const finding_list *list)
+{
+  static GString *out;
+  if (out == NULL)
+    out = g_string_new (NULL);
+  g_string_truncate (out, 0);
+  for (guint i = 0; i < finding_list_len (list); i++)
+    {
+      const finding *f = finding_list_get (list, i);
+      if (f->severity == SEVERITY_ERROR)
+        g_string_append_printf (out, "%s%s", out->len ? " " : "", f->info->code);
+    }
+  return out->str;
+}
+
 /* ---- layouts, ports, bus numbers ---- */
 
 static void
@@ -182,9 +215,18 @@ test_gb200_per_smmu (void)
   /* 4 x 512 GiB GPU BARs and small ones: 4 TiB window */
   g_assert_true (plan->mmio64_raised);
   g_assert_cmpuint (plan->domain->mmio64_size, ==, G_GUINT64_CONSTANT (4) << 40);
-  /* the NIC SMMUs have no CANWBS and no FWB: the plan warns */
-  g_assert_cmpuint (plan->warnings->len, ==, 2);
-  g_assert_nonnull (strstr (g_ptr_array_index (plan->warnings, 0), "cannot nest"));
+  /* the NIC SMMUs have no CANWBS and no FWB: not a warning of the planner
+   * but an error of the plan's own check (SMU307), with what to change */
+  g_assert_cmpuint (plan->warnings->len, ==, 0);
+  g_autoptr (finding_list) findings = check_plan (plan, host);
+  g_assert_cmpstr (error_codes (findings), ==, "SMU307 SMU307");
+  g_autoptr (GPtrArray) changes = plan_changes (plan, host, findings);
+  g_assert_cmpuint (changes->len, ==, 3);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (changes, 0), "leave out 0000:01:00.0: behind host SMMU "
+                                                                   "smmu3.0x0000000011000000"));
+  g_assert_cmpstr (g_ptr_array_index (changes, 2), ==, "to plan the others, select them: --device 0008:01:00.0 "
+                                                       "--device 0009:01:00.0 --device 0018:01:00.0 --device "
+                                                       "0019:01:00.0");
 }
 
 static void
@@ -396,18 +438,30 @@ test_fixture_refusals (void)
   g_assert_nonnull (strstr (error->message, "IOMMU group 5 is split"));
   g_clear_error (&error);
 
-  /* no /dev/iommu and no cdevs: planned, with warnings */
+  /* no /dev/iommu and no cdevs: what used to be warnings ("will fail when
+   * the VM starts") are errors of the plan's own check */
   g_autoptr (host_model) old = load_fixture ("no-iommufd");
   g_autoptr (guest_plan) plan = plan_all_vfio (old, PLAN_LAYOUT_PER_SMMU, &error);
   g_assert_no_error (error);
-  gboolean no_iommu = FALSE, no_cdev = FALSE;
   for (guint i = 0; i < plan->warnings->len; i++)
-    {
-      no_iommu |= strstr (g_ptr_array_index (plan->warnings, i), "no /dev/iommu") != NULL;
-      no_cdev |= strstr (g_ptr_array_index (plan->warnings, i), "has no vfio cdev") != NULL;
-    }
-  g_assert_true (no_iommu);
-  g_assert_true (no_cdev);
+    g_assert_null (strstr (g_ptr_array_index (plan->warnings, i), "/dev/iommu"));
+  g_autoptr (finding_list) findings = check_plan (plan, old);
+  g_assert_cmpstr (error_codes (findings), ==, "SMU304 SMU304");
+  g_autoptr (GPtrArray) changes = plan_changes (plan, old, findings);
+  g_assert_cmpuint (changes->len, ==, 1);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (changes, 0), "load iommufd on the host"));
+
+  /* no16k: QEMU's check refuses its SMMU; the planner names the device and QEMU's reason */
+  g_autoptr (host_model) no16k = load_fixture ("no16k");
+  g_autoptr (guest_plan) refused = plan_all_vfio (no16k, PLAN_LAYOUT_PER_SMMU, &error);
+  g_assert_no_error (error);
+  g_autoptr (finding_list) incompatible = check_plan (refused, no16k);
+  g_assert_cmpstr (error_codes (incompatible), ==, "SMU309");
+  g_autoptr (GPtrArray) drop = plan_changes (refused, no16k, incompatible);
+  g_assert_cmpstr (g_ptr_array_index (drop, 0), ==, "leave out 0000:01:00.0: behind host SMMU "
+                                                    "smmu3.0x0000000040000000, which cannot back an accelerated "
+                                                    "vSMMU: QEMU refuses it: \"Host SMMUv3 doesn't support 16K "
+                                                    "translation granule\" (SMU309)");
 }
 
 static void

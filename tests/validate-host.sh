@@ -16,32 +16,108 @@ expect_codes() { # WANT DESCRIPTION
 
 hw() { [ -f "tests/data/hosts/$1/hwinfo.json" ] && echo "--hwinfo-json tests/data/hosts/$1/hwinfo.json"; }
 
-for h in gb200 altra kunpeng no-iommufd split-group; do
-  root=tests/data/hosts/$h
-  "$SMMUCTL" probe --root "$root" $(hw $h) --json >"$WORK/$h.json"
-  # The devices a plan can serve: bound to vfio-pci, behind an SMMU that is not known to be unable to nest.
-  devices=$(/usr/bin/python3 -c '
+# ---- the contract: plan never writes what validate rejects ----
+# For every fixture host x selection x layout x format, with and without its
+# recorded registers: plan exit 0 => validate --root and --host of its XML
+# exit 0; plan exit 1 => nothing written, and either one planner refusal
+# line or the findings validate gives for the same document.  That document
+# comes from planning for an "oracle" copy of the host (probe --json) whose
+# SMMUs can nest and pass QEMU's check, with /dev/iommu and vfio cdevs: the
+# planned XML does not depend on those facts, so validating it against the
+# real host must give exactly what plan reported (the same text, too).
+oracle() { /usr/bin/python3 - "$1" "$2" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
-cannot = {s["name"] for s in d["smmus"] if s["nesting"]["possible"] == "no"}
-print(" ".join("--device " + p["bdf"] for p in d["pci_devices"]
-               if p["driver"] == "vfio-pci" and p["smmu"] and p["smmu"] not in cannot))' "$WORK/$h.json")
-  if [ -z "$devices" ]; then
-    # altra: no SMMU can nest, so a plan of its devices must fail validation with SMU307, and only that.
-    "$SMMUCTL" plan --root "$root" $(hw $h) --all-vfio -q -o "$WORK/$h.xml"
-    expect_status 1 "$h: plan of SMMUs that cannot nest" -- "$SMMUCTL" validate --json --host "$WORK/$h.json" "$WORK/$h.xml"
-    expect_codes "SMU307" "$h: cannot nest"
-    continue
-  fi
-  "$SMMUCTL" plan --root "$root" $(hw $h) $devices --managed -q -o "$WORK/$h.xml" 2>"$WORK/plan-err"
-  if [ "$h" = no-iommufd ]; then
-    expect_status 1 "$h: planned XML on a host without iommufd" -- "$SMMUCTL" validate --json --host "$WORK/$h.json" "$WORK/$h.xml"
-    expect_codes "SMU304" "$h: no iommufd"
-    continue
-  fi
-  expect_status 0 "$h: planned XML against its host (--host)" -- "$SMMUCTL" validate --json --host "$WORK/$h.json" "$WORK/$h.xml"
-  expect_codes "" "$h: no errors"
-  expect_status 0 "$h: planned XML against its tree (--root)" -- "$SMMUCTL" validate --root "$root" $(hw $h) "$WORK/$h.xml"
+for s in d["smmus"]:
+    hw = s.get("hwinfo")
+    if hw:
+        idr = [int(x, 16) for x in hw["idr"]]
+        idr[0] = (idr[0] & ~(3 << 27) & ~(3 << 21) & ~(3 << 2)) | 1 << 27 | 2 << 2 | 3   # ST_LEVEL 1, LE, AArch64, S1P+S2P
+        idr[1] = (idr[1] & ~0x3f) | max(idr[1] & 0x3f, 16)                               # SIDSIZE >= 16
+        idr[3] |= 1 << 8                                                                 # FWB: nests
+        idr[5] |= 0x70                                                                   # 4K, 16K, 64K
+        hw["idr"] = ["0x%08x" % r for r in idr]
+for key in ("iommufd", "vfio_cdev"):
+    d[key]["present"] = True
+for i, p in enumerate(d["pci_devices"]):
+    if p["driver"] == "vfio-pci" and p["vfio_cdev"] is None:
+        p["vfio_cdev"] = "vfio%d" % (900 + i)
+json.dump(d, open(sys.argv[2], "w"))
+PY
+}
+codes_of() { /usr/bin/python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+print(" ".join(sorted({f["code"] for i in doc["inputs"] for f in i["findings"] if f["severity"] == "error"})))' "$1"; }
+
+contract_runs=0 refused=0
+for h in gb200 altra kunpeng no-iommufd no16k split-group broken-dangling broken-escape broken-garbage broken-iort broken-loop; do
+  root=tests/data/hosts/$h
+  for regs in with without; do
+    hwopt=$(hw $h)
+    if [ $regs = without ]; then [ -n "$hwopt" ] || continue; hwopt=; fi
+    "$SMMUCTL" probe --root "$root" $hwopt --json >"$WORK/real.json" 2>/dev/null
+    oracle "$WORK/real.json" "$WORK/oracle.json"
+    selections="--all-vfio"
+    [ $h = gb200 ] && selections="--all-vfio|--vendor 10de"
+    IFS='|'; for sel in $selections; do unset IFS
+      for layout in per-smmu per-device; do
+        for format in xml qemu json; do
+          what="$h ($regs registers) $sel $layout $format"
+          out="$WORK/contract.$format"; rm -f "$out"
+          "$SMMUCTL" plan --root "$root" $hwopt $sel --layout $layout --format $format --json -o "$out" \
+            >/dev/null 2>"$WORK/plan-err"
+          status=$?
+          contract_runs=$((contract_runs + 1))
+          # the XML of the same plan, for validate (plan --format qemu/json checks it too)
+          "$SMMUCTL" plan --host "$WORK/oracle.json" $sel --layout $layout --format xml -q --quiet-warnings \
+            -o "$WORK/doc.xml" >/dev/null 2>"$WORK/oracle-err"
+          oracle_status=$?
+          case $status in
+            0)
+              [ -s "$out" ] && ok || fail "$what: exit 0 but nothing written"
+              expect_status 0 "$what: validate --root of the planned XML" -- \
+                "$SMMUCTL" validate --root "$root" $hwopt "$WORK/doc.xml"
+              expect_status 0 "$what: validate --host of the planned XML" -- \
+                "$SMMUCTL" validate --host "$WORK/real.json" "$WORK/doc.xml" ;;
+            1)
+              refused=$((refused + 1))
+              [ -e "$out" ] && fail "$what: refused but $out was written" || ok
+              if head -c1 "$WORK/plan-err" | grep -q '{'; then
+                # findings: validate's codes for the same document on the real host
+                [ $oracle_status -eq 0 ] || { fail "$what: the oracle host refuses too"; sed 's/^/  | /' "$WORK/oracle-err" >&2; continue; }
+                json_schema "$WORK/plan-err" data/schemas/validate.schema.json
+                "$SMMUCTL" validate --json --root "$root" $hwopt "$WORK/doc.xml" >"$WORK/val.json"
+                want=$(codes_of "$WORK/val.json"); got=$(codes_of "$WORK/plan-err")
+                [ -n "$got" ] && [ "$got" = "$want" ] && ok || fail "$what: plan reports '$got', validate '$want'"
+              else
+                # a refusal before there is a plan: one line, and validate has nothing to say either
+                [ "$(wc -l <"$WORK/plan-err")" -eq 1 ] && grep -q '^smmuctl: ' "$WORK/plan-err" && ok \
+                  || fail "$what: refusal is not one error line"
+                [ $oracle_status -ne 0 ] && ok || fail "$what: planned for the oracle but refused for the host without findings"
+              fi ;;
+            *) fail "$what: exit $status"; sed 's/^/  | /' "$WORK/plan-err" >&2 ;;
+          esac
+        done
+      done
+    done; unset IFS
+  done
+done
+[ $contract_runs -ge 100 ] && [ $refused -ge 20 ] && [ $refused -lt $contract_runs ] && ok \
+  || fail "contract matrix too small: $contract_runs runs, $refused refused"
+
+# The text form is validate's, line for line: the same document, the same path.
+for h in altra no16k no-iommufd; do
+  root=tests/data/hosts/$h
+  "$SMMUCTL" probe --root "$root" $(hw $h) --json >"$WORK/real.json"
+  oracle "$WORK/real.json" "$WORK/oracle.json"
+  rm -f "$WORK/vm.xml"
+  expect_status 1 "$h: plan refuses" -- "$SMMUCTL" plan --root "$root" $(hw $h) --all-vfio -o "$WORK/vm.xml"
+  grep -v -e '^smmuctl: nothing written' -e '^  - ' "$WORK/err" >"$WORK/plan-findings.txt"
+  "$SMMUCTL" plan --host "$WORK/oracle.json" --all-vfio -q --quiet-warnings -o "$WORK/vm.xml"
+  "$SMMUCTL" validate --root "$root" $(hw $h) "$WORK/vm.xml" >"$WORK/validate-findings.txt"
+  if diff -u "$WORK/validate-findings.txt" "$WORK/plan-findings.txt" >"$WORK/diff"; then ok
+  else fail "$h: plan's findings are not validate's text"; cat "$WORK/diff" >&2; fi
 done
 
 # Mutations of a two-GPU gb200 plan.

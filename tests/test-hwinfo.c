@@ -191,6 +191,46 @@ test_recording (void)
   g_assert_cmpstr (error->message, ==, "/nonexistent/hwinfo.json: cannot open: No such file or directory");
 }
 
+/* The per-device part of the answers: the record's own device, and the
+ * others under "devices"; unknown devices are a note. */
+static void
+test_recording_devices (void)
+{
+  g_autoptr (host_model) host = two_smmu_host ();
+  const char *bdfs[] = { "0008:01:00.0", "0008:01:00.1", "0008:02:00.0" };
+  for (gsize i = 0; i < G_N_ELEMENTS (bdfs); i++)
+    {
+      host_pci_device *dev = host_pci_device_new ();
+      dev->bdf = g_strdup (bdfs[i]);
+      dev->smmu = g_strdup ("smmu3.0x0000000016000000");
+      g_ptr_array_add (host->devices, dev);
+    }
+  host_model_finish (host);
+  static const char text[] =
+    "{\"smmus\": [{\"smmu\": \"smmu3.0x0000000016000000\", \"device\": \"0008:01:00.0\",\n"
+    "   \"idr\": [\"0x0805149b\", \"0x00000520\", \"0x0\", \"0x00001400\", \"0x0\", \"0x00000055\"],\n"
+    "   \"out_capabilities\": \"0x1\", \"out_max_pasid_log2\": 20}],\n"
+    " \"devices\": [{\"device\": \"8:1:0.1\", \"out_capabilities\": \"0x9\", \"out_max_pasid_log2\": 0},\n"
+    "             {\"device\": \"0009:01:00.0\", \"out_capabilities\": \"0x0\"}]}\n";
+  g_autoptr (GError) error = NULL;
+  g_assert_true (hwinfo_load_json_data (host, text, strlen (text), "rec.json", &error));
+  g_assert_no_error (error);
+  const host_pci_device *gpu = host_find_device (host, "0008:01:00.0");
+  const host_pci_device *nic = host_find_device (host, "0008:01:00.1");
+  const host_pci_device *other = host_find_device (host, "0008:02:00.0");
+  g_assert_true (gpu->hw_known);
+  g_assert_cmphex (gpu->hw_capabilities, ==, 0x1);
+  g_assert_cmpuint (gpu->hw_max_pasid_log2, ==, 20);
+  g_assert_cmpint (host_device_pasid_bits (gpu, NULL), ==, 20);
+  g_assert_true (nic->hw_known);
+  g_assert_cmpint (host_device_ats (nic, NULL), ==, TRI_NO); /* PCI_ATS_NOT_SUPPORTED */
+  g_assert_cmpint (host_device_pasid_bits (nic, NULL), ==, -1); /* 0 is no answer; config space unread */
+  g_assert_false (other->hw_known);
+  g_assert_cmpuint (host->notes->len, ==, 1);
+  g_assert_cmpstr (host->notes->pdata[0], ==, "rec.json: $.devices[1]: no PCI device 0009:01:00.0 on this host; its "
+                                              "recorded hw_info is not used");
+}
+
 #define IDR6 "\"idr\":[\"0x3\",\"0x0\",\"0x0\",\"0x0\",\"0x0\",\"0x5\"]"
 #define GOOD "{\"smmu\":\"smmu3.0x0000000016000000\"," IDR6 "}"
 
@@ -225,6 +265,13 @@ static const struct {
   { "{\"smmus\":[" GOOD "," GOOD "]}",
     "rec.json: $.smmus[1].smmu: smmu3.0x0000000016000000 is recorded twice (also at $.smmus[0])" },
   { "{\"smmus\":[" GOOD "\n,]}", "rec.json:2:2: not valid JSON: unexpected character" },
+  { "{\"smmus\":[{\"smmu\":\"s\",\"device\":\"gpu0\"," IDR6 "}]}",
+    "rec.json: $.smmus[0].device: \"gpu0\" is not a PCI address such as \"0008:01:00.0\"" },
+  { "{\"smmus\":[" GOOD "],\"devices\":[{\"out_capabilities\":\"0x8\"}]}",
+    "rec.json: $.devices[0].device: missing (the device's PCI address)" },
+  { "{\"smmus\":[" GOOD "],\"devices\":[{\"device\":\"0008:01:00.0\",\"out_max_pasid_log2\":-1}]}",
+    "rec.json: $.devices[0].out_max_pasid_log2: expected an integer from 0 to 255" },
+  { "{\"smmus\":[" GOOD "],\"devices\":{}}", "rec.json: $.devices: expected an array or null" },
 };
 
 static void
@@ -331,6 +378,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hwinfo/decode/caps-json", test_caps_json);
   g_test_add_func ("/hwinfo/recording/load", test_recording);
   g_test_add_func ("/hwinfo/recording/errors", test_recording_errors);
+  g_test_add_func ("/hwinfo/recording/devices", test_recording_devices);
   g_test_add_func ("/hwinfo/live/needs-live-root", test_live_needs_live_root);
   g_test_add_func ("/hwinfo/live/refusals", test_live_refusals);
   return g_test_run ();

@@ -15,9 +15,9 @@
 _smmuctl_global_opts='-h --help --version --root'
 
 # Per verb: options that take no value, then options that take one.
-_smmuctl_flags_probe='-h --help --json --hwinfo --tools --no-tools'
+_smmuctl_flags_probe='-h --help --json --hwinfo --tools --no-tools --check'
 _smmuctl_valued_probe='--root --iort --hwinfo-json --qemu'
-_smmuctl_flags_plan='-h --help --hwinfo --all-vfio --managed --no-numa --explain -q --quiet --quiet-warnings --json'
+_smmuctl_flags_plan='-h --help --hwinfo --all-vfio --managed --managed-peers --no-numa --explain -q --quiet --quiet-warnings --json'
 _smmuctl_valued_plan='--root --host --iort --hwinfo-json -d --device --vendor --base --name --memory
   --vcpus --layout --bus-headroom --target-qemu --target-libvirt --format -o --output --firmware
   --firmware-vars --nvram'

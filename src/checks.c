@@ -1,5 +1,6 @@
 #include "checks.h"
 
+#include "smmucompat.h"
 #include "versions.h"
 
 const char *
@@ -130,6 +131,36 @@ check_groups (const host_model *host, GPtrArray *out)
     add (out, CHECK_PASS, "group-viable", NULL, "IOMMU groups of vfio devices hold no other endpoints");
 }
 
+/* QEMU's host check for a vSMMU with every property auto (as plan writes
+ * them when it may): what remains are the fields no property changes. */
+static void
+check_qemu_accel (const host_model *host, const host_smmu *smmu, GPtrArray *out)
+{
+  if (!smmu->hwinfo.known)
+    return;
+  sw_version qemu = sw_newest_known (SW_QEMU);
+  if (host->tools.qemu_version != NULL && sw_version_parse (host->tools.qemu_version, &qemu)
+      && !sw_has_feature (qemu, FEAT_QEMU_SMMUV3_ACCEL))
+    qemu = sw_newest_known (SW_QEMU); /* judged for a QEMU that has accel; check_tools says the rest */
+  guest_iommu *vsmmu = guest_iommu_new ();
+  vsmmu->props[VSMMU_PROP_ACCEL] = (vsmmu_prop) { .state = PROP_VALUE, .value = 1 };
+  for (int p = VSMMU_PROP_ATS; p < VSMMU_N_PROPS; p++)
+    vsmmu->props[p].state = PROP_AUTO;
+  g_autoptr (GPtrArray) refused = smmu_compat_check (&smmu->hwinfo, vsmmu, qemu);
+  guest_iommu_free (vsmmu);
+  g_autofree char *release = sw_version_to_string (qemu);
+  if (refused->len == 0)
+    add (out, CHECK_PASS, "qemu-accel", smmu->name, "%s passes QEMU %s's host check for accelerated vSMMUs",
+         smmu->name, release);
+  for (guint i = 0; i < refused->len; i++)
+    {
+      const smmu_incompat *c = refused->pdata[i];
+      add (out, CHECK_FAIL, "qemu-accel", smmu->name, "QEMU %s refuses %s for an accelerated vSMMU: \"%s\"", release,
+           smmu->name, c->message)->hint
+        = g_strdup ("pass the devices behind it through without accel=on (smmuctl explain SMU309)");
+    }
+}
+
 static void
 check_nesting (const host_model *host, GPtrArray *out)
 {
@@ -157,6 +188,7 @@ check_nesting (const host_model *host, GPtrArray *out)
                            tristate_name (nesting), reason);
       if (nesting == TRI_UNKNOWN)
         c->hint = g_strdup ("sudo smmuctl probe --hwinfo reads the ID registers through iommufd");
+      check_qemu_accel (host, smmu, out);
     }
 }
 

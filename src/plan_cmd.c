@@ -29,7 +29,7 @@ typedef struct {
   char *root, *host_file, *iort, *hwinfo_json, *base, *output, *format, *layout, *vendor;
   char *name, *memory, *target_qemu, *target_libvirt, *firmware, *firmware_vars, *nvram;
   char **devices;
-  gboolean all_vfio, managed, explain, quiet, quiet_warnings, json, hwinfo, no_numa;
+  gboolean all_vfio, managed, managed_peers, explain, quiet, quiet_warnings, json, hwinfo, no_numa;
   int vcpus, bus_headroom;    /* NOT_GIVEN when absent */
 } plan_args;
 
@@ -265,6 +265,7 @@ run_plan (const smmuctl_globals *globals, plan_args *a, int *status, GError **er
   req.devices = (const char *const *) a->devices;
   req.all_vfio = a->all_vfio;
   req.managed = a->managed;
+  req.managed_peers = a->managed_peers;
   req.no_numa = a->no_numa;
   req.check_libvirt = format == FORMAT_XML;
   req.base_name = a->base;
@@ -293,8 +294,12 @@ run_plan (const smmuctl_globals *globals, plan_args *a, int *status, GError **er
     return usage (error, "--vcpus: %s", "give 1 to 4096");
   if (a->vcpus != NOT_GIVEN)
     req.vcpus = (guint) a->vcpus;
-  if (g_strcmp0 (a->host_file, "-") == 0 && g_strcmp0 (a->base, "-") == 0)
-    return usage (error, "%s", "--host - and --base - cannot both read standard input; give one as a file");
+  const char *const stdin_names[] = { "--host", "--base", "--hwinfo-json" };
+  const char *const stdin_values[] = { a->host_file, a->base, a->hwinfo_json };
+  if (!cli_one_stdin ("plan", stdin_names, stdin_values, G_N_ELEMENTS (stdin_names), error))
+    return FALSE;
+  if (a->managed_peers && !a->managed)
+    return usage (error, "%s", "--managed-peers takes group peers along with --managed; give --managed too");
   if (format == FORMAT_QEMU && a->managed)
     return usage (error, "%s", "--managed is a libvirt feature (it binds devices to vfio-pci); a QEMU script needs "
                                "them bound already: leave out --managed or use --format xml");
@@ -303,7 +308,10 @@ run_plan (const smmuctl_globals *globals, plan_args *a, int *status, GError **er
                                "(virsh domxml-to-native qemu-argv turns it into a command line)");
 
   /* the host */
-  const char *root = a->root != NULL ? a->root : globals->root;
+  const char *root = NULL;
+  if (!cli_root ("plan", globals, a->root, &root, error)
+      || !cli_exclusive ("plan", "--hwinfo", a->hwinfo, "--hwinfo-json", a->hwinfo_json != NULL, error))
+    return FALSE;
   host_load_options load = {
     .root = root,
     .host_file = a->host_file,
@@ -437,6 +445,7 @@ cmd_plan (const smmuctl_globals *globals, int argc, char **argv, GError **error)
     { "all-vfio", 0, 0, G_OPTION_ARG_NONE, &a.all_vfio, "Pass through every device bound to vfio-pci", NULL },
     { "vendor", 0, 0, G_OPTION_ARG_STRING, &a.vendor, "Pass through the devices with these PCI ids (with --all-vfio: those bound to vfio-pci)", "VVVV[:DDDD]" },
     { "managed", 0, 0, G_OPTION_ARG_NONE, &a.managed, "Let libvirt bind the devices to vfio-pci (managed='yes')", NULL },
+    { "managed-peers", 0, 0, G_OPTION_ARG_NONE, &a.managed_peers, "With --managed, also take IOMMU group peers bound to host drivers (libvirt unbinds them from the host)", NULL },
     { "base", 0, 0, G_OPTION_ARG_FILENAME, &a.base, "Merge into this domain XML (- = stdin), keeping its devices and addresses", "FILE" },
     { "name", 0, 0, G_OPTION_ARG_STRING, &a.name, "Name of a new domain (default smmuctl-guest)", "NAME" },
     { "memory", 0, 0, G_OPTION_ARG_STRING, &a.memory, "Memory of a new domain (default 4G)", "SIZE" },
@@ -465,7 +474,7 @@ cmd_plan (const smmuctl_globals *globals, int argc, char **argv, GError **error)
              "to change.\nExit status: 0 planned, 1 the request cannot be satisfied or the plan fails its own check, "
              "2 usage error, unreadable input or an output that cannot be written, 3 host unreadable.");
   int status = SMMUCTL_EXIT_OK;
-  gboolean ok = cli_parse_options (context, "plan", &argc, &argv, error);
+  gboolean ok = cli_parse_options (context, entries, "plan", &argc, &argv, error);
   if (ok && argc > 1)
     ok = usage (error, "plan: unexpected argument '%s'; see smmuctl plan --help", argv[1]);
   if (ok)

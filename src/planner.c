@@ -194,6 +194,17 @@ describe_device (const host_pci_device *dev)
                           pci_class_name (dev->class_code), dev->iommu_group);
 }
 
+static gboolean
+no_free_index (GError **error, const plan_request *req, const char *what, guint n, guint of)
+{
+  g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN,
+               "no free controller index for %s %u of %u: libvirt and QEMU take indexes 1-%u, and %s uses the "
+               "others; plan fewer devices%s",
+               what, n, of, req->bus_max, req->base_name ? req->base_name : "the domain",
+               req->base_name ? ", or free controller indexes in the base domain" : "");
+  return FALSE;
+}
+
 /* Add the root complexes, ports, vSMMUs and hostdevs of the plan to the
  * domain.  Ports sit one per slot on their pxb while they fit, eight
  * functions per slot beyond that (as libvirt packs pcie.0). */
@@ -219,7 +230,10 @@ build_guest (guest_plan *plan, const plan_request *req, GPtrArray *groups, GHash
                        g + 1, groups->len, req->root_slots - 1);
           return FALSE;
         }
-      guest_bus *pxb = guest_bus_new (alloc.next_index++, GUEST_BUS_PXB_PCIE);
+      int index = plan_alloc_index (&alloc);
+      if (index < 0)
+        return no_free_index (error, req, "pxb-pcie", g + 1, groups->len);
+      guest_bus *pxb = guest_bus_new (index, GUEST_BUS_PXB_PCIE);
       pxb->parent = 0;
       pxb->slot = slot;
       pxb->function = 0;
@@ -270,7 +284,10 @@ build_guest (guest_plan *plan, const plan_request *req, GPtrArray *groups, GHash
       for (guint p = 0; p < ports->len; p++)
         {
           const plan_port *hp = g_ptr_array_index (ports, p);
-          guest_bus *port = guest_bus_new (alloc.next_index++, GUEST_BUS_ROOT_PORT);
+          int index = plan_alloc_index (&alloc);
+          if (index < 0)
+            return no_free_index (error, req, "root port", p + 1, ports->len);
+          guest_bus *port = guest_bus_new (index, GUEST_BUS_ROOT_PORT);
           port->parent = pxb->index;
           port->slot = pack ? (int) (p / 8) : (int) p;
           port->function = pack ? (int) (p % 8) : 0;
@@ -410,12 +427,14 @@ planner_plan (const host_model *host, const plan_request *req, guest_domain *bas
   if (!plan_check_targets (plan, req, FALSE, error))
     return NULL;
 
+  guint index_gaps = 0;
   if (owned_base != NULL)
     {
       if (!plan_check_base (plan, owned_base, req, selected, error))
         return NULL;
       plan->domain = g_steal_pointer (&owned_base);
       plan->merged = TRUE;
+      index_gaps = plan_take_index_gaps (plan->domain);
       guest_domain_resolve (plan->domain);
     }
   else
@@ -433,15 +452,21 @@ planner_plan (const host_model *host, const plan_request *req, guest_domain *bas
   plan_explain_host (plan);
 
   guint auto_ports = 0;
-  plan->pcie0_last = plan_pcie0_reserved_last (plan->domain, req->bus_headroom, &auto_ports);
+  guint n_planned = plan->root_complexes->len;
+  for (guint i = 0; i < plan->root_complexes->len; i++)
+    n_planned += ((const plan_root_complex *) g_ptr_array_index (plan->root_complexes, i))->n_ports;
+  plan->gap_ports = index_gaps - MIN (index_gaps, n_planned);
+  plan->pcie0_last = plan_pcie0_reserved_last (plan->domain, req->bus_headroom, plan->gap_ports, &auto_ports);
   if (!plan_assign_bus_numbers (plan, req, plan->n_base_buses, error))
     return NULL;
   g_ptr_array_add (plan->why,
-                   g_strdup_printf ("pcie.0 keeps bus numbers 0-%d: what the %s uses%s, plus %u headroom; planned "
-                                    "root complexes take bus numbers from %u down",
+                   g_strdup_printf ("pcie.0 keeps bus numbers 0-%d: what the %s uses%s%s, plus %u headroom; "
+                                    "planned root complexes take busNr from %u down",
                                     plan->pcie0_last, plan->merged ? "base domain" : "new domain",
                                     auto_ports ? ", one root port per device libvirt will place" : "",
-                                    req->bus_headroom, req->bus_max));
+                                    plan->gap_ports ? ", the root ports libvirt adds for unused controller indexes"
+                                                    : "",
+                                    req->bus_headroom, req->bus_max - 1));
   if (!build_guest (plan, req, groups, peer_reasons, error))
     return NULL;
   add_mmio_window (plan);

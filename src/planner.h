@@ -16,9 +16,9 @@ typedef enum {
 const char *plan_layout_name (plan_layout layout); /* "per-smmu", "per-device" */
 gboolean plan_layout_parse (const char *text, plan_layout *out);
 
-/* QEMU's virt machine has one PCI segment: bus numbers 0..255. */
-#define PLAN_BUS_MAX 255
-#define PLAN_DEFAULT_BUS_HEADROOM 2
+/* QEMU's virt machine has one PCI segment: bus numbers 0..255 (topology.h). */
+#define PLAN_BUS_MAX GUEST_BUS_LAST
+#define PLAN_DEFAULT_BUS_HEADROOM GUEST_DEFAULT_BUS_HEADROOM
 /* A pxb-pcie and pcie.0 both offer 32 slots; slot 0 of pcie.0 is the host bridge. */
 #define PLAN_SLOTS_PER_BUS 32
 
@@ -30,6 +30,7 @@ typedef struct {
   gboolean have_device_id;
   guint16 device_id;
   gboolean managed;            /* hostdevs managed='yes': libvirt binds vfio-pci itself */
+  gboolean managed_peers;      /* with managed: also take group peers bound to host drivers */
   plan_layout layout;
   guint bus_headroom;          /* free bus numbers left in every root complex */
   /* The PCI limits of one guest segment: the highest bus number (chassis
@@ -72,6 +73,7 @@ typedef struct {
   plan_layout layout;
   guint bus_headroom;
   int pcie0_last;             /* last bus number kept for pcie.0 */
+  guint gap_ports;            /* root ports libvirt adds on pcie.0 for unused indexes below the base's highest */
   GPtrArray *root_complexes;  /* plan_root_complex*, planned ones, in index order */
   GPtrArray *devices;         /* const host_pci_device*, every planned device, guest order */
   guint64 bar64_total;        /* sum of the planned devices' 64-bit BARs */

@@ -80,6 +80,7 @@ plan_new_domain (const plan_request *req)
 void
 plan_alloc_clear (plan_alloc *alloc)
 {
+  g_free (alloc->index_used);
   g_free (alloc->pcie0_slot_used);
   g_free (alloc->chassis_used);
 }
@@ -88,16 +89,22 @@ plan_alloc_clear (plan_alloc *alloc)
 void
 plan_alloc_init (plan_alloc *alloc, const guest_domain *dom, const plan_request *req)
 {
+  alloc->n_indexes = req->bus_max + 1;
   alloc->n_slots = req->root_slots;
   alloc->n_chassis = req->bus_max + 1;
+  alloc->index_used = g_new0 (gboolean, alloc->n_indexes);
   alloc->pcie0_slot_used = g_new0 (gboolean, alloc->n_slots);
   alloc->chassis_used = g_new0 (gboolean, alloc->n_chassis);
+  alloc->index_used[0] = TRUE;      /* pcie-root */
   alloc->pcie0_slot_used[0] = TRUE; /* the GPEX host bridge */
-  int max_index = 0;
   for (guint i = 0; i < dom->buses->len; i++)
     {
       const guest_bus *bus = g_ptr_array_index (dom->buses, i);
-      max_index = MAX (max_index, bus->index);
+      /* libvirt's filler for an unused index: the plan takes that index itself */
+      if (bus->index_gap)
+        continue;
+      if (bus->index >= 0 && (guint) bus->index < alloc->n_indexes)
+        alloc->index_used[bus->index] = TRUE;
       if (bus->parent == 0 && bus->slot >= 0 && (guint) bus->slot < alloc->n_slots)
         alloc->pcie0_slot_used[bus->slot] = TRUE;
       if (bus->chassis >= 0 && (guint) bus->chassis < alloc->n_chassis)
@@ -109,7 +116,18 @@ plan_alloc_init (plan_alloc *alloc, const guest_domain *dom, const plan_request 
       if (ep->bus == 0 && ep->address_explicit && ep->slot >= 0 && (guint) ep->slot < alloc->n_slots)
         alloc->pcie0_slot_used[ep->slot] = TRUE;
     }
-  alloc->next_index = max_index + 1;
+}
+
+int
+plan_alloc_index (plan_alloc *alloc)
+{
+  for (guint i = 1; i < alloc->n_indexes; i++)
+    if (!alloc->index_used[i])
+      {
+        alloc->index_used[i] = TRUE;
+        return (int) i;
+      }
+  return -1;
 }
 
 int
@@ -145,24 +163,29 @@ plan_alloc_chassis (plan_alloc *alloc, int index)
 
 /* ---- bus numbers ---- */
 
-typedef struct {
-  int first, last;
-} bus_range;
-
-static gint
-compare_ranges_desc (gconstpointer a, gconstpointer b)
+guint
+plan_take_index_gaps (guest_domain *dom)
 {
-  const bus_range *ra = a, *rb = b;
-  return rb->first - ra->first;
+  guint gaps = 0;
+  for (guint i = dom->buses->len; i-- > 0;)
+    if (((const guest_bus *) g_ptr_array_index (dom->buses, i))->index_gap)
+      {
+        g_ptr_array_remove_index (dom->buses, i);
+        gaps++;
+      }
+  return gaps;
 }
 
-/* pcie.0 keeps what the base uses, what libvirt will add for the base's
- * devices without an address (one root port each at most) and the headroom. */
+/* pcie.0 keeps what the base uses, the root ports libvirt will add for
+ * unused indexes the plan leaves (gaps_left), what libvirt will add for the
+ * base's devices without an address (one root port each at most) and the
+ * headroom. */
 int
-plan_pcie0_reserved_last (const guest_domain *dom, guint headroom, guint *auto_ports)
+plan_pcie0_reserved_last (const guest_domain *dom, guint headroom, guint gaps_left, guint *auto_ports)
 {
   int first = 0, last = 0;
   guest_root_complex_bus_range (dom, 0, &first, &last);
+  last += (int) gaps_left;
   guint unplaced = 0;
   for (guint i = 0; i < dom->endpoints->len; i++)
     {
@@ -180,57 +203,49 @@ gboolean
 plan_assign_bus_numbers (guest_plan *plan, const plan_request *req, guint n_base_buses, GError **error)
 {
   guest_domain *dom = plan->domain;
-  g_autoptr (GArray) taken = g_array_new (FALSE, FALSE, sizeof (bus_range));
-  guint free_total = (int) req->bus_max > plan->pcie0_last ? (guint) ((int) req->bus_max - plan->pcie0_last) : 0;
+  int last_bus = (int) req->bus_max;
+  g_autoptr (GArray) taken = g_array_new (FALSE, FALSE, sizeof (guest_bus_range));
+  guest_bus_range pcie0 = { 0, plan->pcie0_last };
+  g_array_append_val (taken, pcie0);
+  guint free_total = last_bus > plan->pcie0_last ? (guint) (last_bus - plan->pcie0_last) : 0;
   for (guint i = 0; i < n_base_buses; i++)
     {
       const guest_bus *bus = g_ptr_array_index (dom->buses, i);
       if (bus->kind != GUEST_BUS_PXB_PCIE)
         continue;
-      bus_range r;
+      guest_bus_range r;
       guest_root_complex_bus_range (dom, bus->index, &r.first, &r.last);
       g_array_append_val (taken, r);
       free_total -= (guint) MIN (r.last - r.first + 1, (int) free_total);
     }
-  g_array_sort (taken, compare_ranges_desc);
-
   guint needed = 0;
   for (guint i = 0; i < plan->root_complexes->len; i++)
     {
       const plan_root_complex *rc = g_ptr_array_index (plan->root_complexes, i);
       needed += 1 + rc->n_ports + req->bus_headroom;
     }
-  int top = (int) req->bus_max;
-  for (guint i = 0; i < plan->root_complexes->len && needed <= free_total; i++)
+  for (guint i = 0; i < plan->root_complexes->len; i++)
     {
       plan_root_complex *rc = g_ptr_array_index (plan->root_complexes, i);
       int size = 1 + (int) rc->n_ports + (int) req->bus_headroom;
-      for (guint t = 0; t < taken->len; t++)
+      int bus_nr = guest_bus_nr_alloc (taken, size, last_bus);
+      if (bus_nr < 0)
         {
-          const bus_range *r = &g_array_index (taken, bus_range, t);
-          if (r->first <= top && top - size + 1 <= r->last)
-            top = r->first - 1;
+          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN,
+                       "bus numbers exhausted: %u devices on %u root complexes need %u bus numbers (1 per pxb-pcie "
+                       "and per root port, plus %u headroom each), but only %u are free above pcie.0's 0-%d%s "
+                       "(a guest PCI segment has %d, and a busNr is at most %d); lower --bus-headroom, use --layout "
+                       "per-smmu, or plan fewer devices per VM",
+                       plan->devices->len, plan->root_complexes->len, needed, req->bus_headroom, free_total,
+                       plan->pcie0_last, plan->gap_ports ? " (with the root ports libvirt adds for unused "
+                                                           "controller indexes)" : "",
+                       last_bus + 1, last_bus - 1);
+          return FALSE;
         }
-      if (top - size + 1 <= plan->pcie0_last)
-        {
-          needed = free_total + 1; /* fragmented by the base's pxbs */
-          break;
-        }
-      rc->bus_first = top - size + 1;
-      rc->bus_last = top;
-      top = rc->bus_first - 1;
-    }
-  if (needed > free_total)
-    {
-      guint devices = plan->devices->len;
-      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN,
-                   "bus numbers exhausted: %u devices on %u root complexes need %u bus numbers (1 per pxb-pcie "
-                   "and per root port, plus %u headroom each), but only %u are free above pcie.0's 0-%d "
-                   "(a guest PCI segment has %u); lower --bus-headroom, use --layout per-smmu, or plan fewer "
-                   "devices per VM",
-                   devices, plan->root_complexes->len, needed, req->bus_headroom, free_total, plan->pcie0_last,
-                   req->bus_max + 1);
-      return FALSE;
+      rc->bus_first = bus_nr;
+      rc->bus_last = bus_nr + size - 1;
+      guest_bus_range r = { rc->bus_first, rc->bus_last };
+      g_array_append_val (taken, r);
     }
   return TRUE;
 }

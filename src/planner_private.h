@@ -42,8 +42,8 @@ void plan_mirror_numa (guest_plan *plan, const host_model *host, const plan_requ
 
 /* What is free on the guest: controller indexes, pcie.0 slots, chassis. */
 typedef struct {
-  int next_index;
-  guint n_slots, n_chassis;
+  guint n_indexes, n_slots, n_chassis;
+  gboolean *index_used;      /* n_indexes: controller indexes 0..bus_max */
   gboolean *pcie0_slot_used; /* n_slots */
   gboolean *chassis_used;    /* n_chassis */
 } plan_alloc;
@@ -51,12 +51,21 @@ typedef struct {
 void plan_alloc_init (plan_alloc *alloc, const guest_domain *dom, const plan_request *req);
 void plan_alloc_clear (plan_alloc *alloc);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (plan_alloc, plan_alloc_clear)
+/* The lowest controller index nothing uses (libvirt and QEMU take 1..255:
+ * "Invalid PCI address bus='0x100', must be <= 0xFF"); -1 when none is. */
+int plan_alloc_index (plan_alloc *alloc);
 int plan_alloc_pcie0_slot (plan_alloc *alloc);          /* -1 when pcie.0 is full */
 int plan_alloc_chassis (plan_alloc *alloc, int index);  /* -1 when none is free */
 
-/* Last bus number pcie.0 keeps: the base's use, one root port per device
+/* Remove the root ports the domain reader modelled for unused controller
+ * indexes (libvirt adds them at define time): the plan takes the lowest
+ * free indexes first, and libvirt fills only what it leaves.  Returns how
+ * many there were. */
+guint plan_take_index_gaps (guest_domain *dom);
+/* Last bus number pcie.0 keeps: the base's use, the fillers libvirt adds
+ * for unused indexes the plan leaves (gaps_left), one root port per device
  * libvirt will place (auto_ports), and the headroom. */
-int plan_pcie0_reserved_last (const guest_domain *dom, guint headroom, guint *auto_ports);
+int plan_pcie0_reserved_last (const guest_domain *dom, guint headroom, guint gaps_left, guint *auto_ports);
 /* busNr of each planned root complex, counting down from req->bus_max
  * around the base's pxbs; PLAN error when the numbers run out. */
 gboolean plan_assign_bus_numbers (guest_plan *plan, const plan_request *req, guint n_base_buses, GError **error);

@@ -74,8 +74,11 @@ select_named (const host_model *host, const plan_request *req, GHashTable *chose
   return TRUE;
 }
 
-/* Rule 1: a group is assigned whole.  Members bound to vfio-pci (any member,
- * with --managed) come along, with the reason; others make the plan fail. */
+/* Rule 1: a group is assigned whole.  Members bound to vfio-pci come along,
+ * with the reason; with --managed also unbound ones, and ones bound to a
+ * host driver only with --managed-peers (libvirt would unbind them from the
+ * host when the VM starts): those are refused together, each named with its
+ * driver.  Others make the plan fail. */
 static gboolean
 close_groups (const host_model *host, const plan_request *req, GHashTable *chosen, GHashTable *peer_reasons,
               GError **error)
@@ -87,6 +90,7 @@ close_groups (const host_model *host, const plan_request *req, GHashTable *chose
       host_iommu_group *group = g_ptr_array_index (host->groups, i);
       g_hash_table_insert (groups, GINT_TO_POINTER (group->id), group);
     }
+  g_autoptr (GString) taken_from_host = g_string_new (NULL);
   for (guint i = 0; i < host->devices->len; i++)
     {
       const host_pci_device *dev = g_ptr_array_index (host->devices, i);
@@ -99,13 +103,22 @@ close_groups (const host_model *host, const plan_request *req, GHashTable *chose
           host_pci_device *peer = host_find_device (host, bdf);
           if (peer == dev || (peer != NULL && (peer->is_bridge || g_hash_table_contains (chosen, peer))))
             continue;
-          if (peer != NULL && (is_vfio (peer) || req->managed))
+          gboolean host_driver = peer != NULL && peer->driver != NULL && !is_vfio (peer);
+          if (peer != NULL && (is_vfio (peer) || (req->managed && (!host_driver || req->managed_peers))))
             {
               g_hash_table_add (chosen, peer);
               g_hash_table_insert (peer_reasons, g_strdup (peer->bdf),
                                    g_strdup_printf ("included because it shares IOMMU group %d with %s, and a "
                                                     "group is assigned whole",
                                                     dev->iommu_group, dev->bdf));
+              continue;
+            }
+          if (peer != NULL && req->managed && host_driver)
+            {
+              if (!strstr (taken_from_host->str, peer->bdf))
+                g_string_append_printf (taken_from_host, "%s%s (bound to %s, IOMMU group %d with %s)",
+                                        taken_from_host->len ? ", " : "", peer->bdf, peer->driver,
+                                        dev->iommu_group, dev->bdf);
               continue;
             }
           g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN,
@@ -117,6 +130,15 @@ close_groups (const host_model *host, const plan_request *req, GHashTable *chose
                        bdf, bdf, bdf, bdf, bdf, dev->bdf);
           return FALSE;
         }
+    }
+  if (taken_from_host->len > 0)
+    {
+      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN,
+                   "--managed would take %s from the host: a group is assigned whole, and libvirt unbinds every "
+                   "member from its host driver when the VM starts; name each one with --device if the VM should "
+                   "have it, or pass --managed-peers to take them all",
+                   taken_from_host->str);
+      return FALSE;
     }
   return TRUE;
 }

@@ -141,7 +141,7 @@ int
 cmd_probe (const smmuctl_globals *globals, int argc, char **argv, GError **error)
 {
   g_autofree char *root = NULL, *iort = NULL, *hwinfo_json = NULL, *qemu = NULL;
-  gboolean json = FALSE, hwinfo = FALSE, tools = FALSE, no_tools = FALSE;
+  gboolean json = FALSE, hwinfo = FALSE, tools = FALSE, no_tools = FALSE, check = FALSE;
   const GOptionEntry entries[] = {
     { "root", 0, 0, G_OPTION_ARG_FILENAME, &root, "Read sysfs, /dev and the IORT under DIR instead of /", "DIR" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON document (the host model; plan/validate --host read it)", NULL },
@@ -151,11 +151,15 @@ cmd_probe (const smmuctl_globals *globals, int argc, char **argv, GError **error
     { "tools", 0, 0, G_OPTION_ARG_NONE, &tools, "Report this machine's QEMU and libvirt even with --root", NULL },
     { "no-tools", 0, 0, G_OPTION_ARG_NONE, &no_tools, "Do not run QEMU or ask libvirt", NULL },
     { "qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu, "QEMU binary to ask (default: qemu-system-aarch64 on PATH)", "PATH" },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &check, "Exit with status 1 when a check FAILs (as virt-host-validate does)", NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- inspect the host's SMMUv3s, devices and readiness");
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!cli_parse_options (context, "probe", &argc, &argv, error))
+  g_option_context_set_description (context, "Exit status: 0 the host was read (whatever the checks say; with --check: "
+                                             "and no check FAILs), 1 with --check: a check FAILs, 2 usage error or "
+                                             "an output that cannot be written, 3 host unreadable.");
+  if (!cli_parse_options (context, entries, "probe", &argc, &argv, error))
     return SMMUCTL_EXIT_USAGE;
   if (argc > 1)
     {
@@ -164,7 +168,11 @@ cmd_probe (const smmuctl_globals *globals, int argc, char **argv, GError **error
       return SMMUCTL_EXIT_USAGE;
     }
 
-  const char *root_dir = root != NULL ? root : globals->root;
+  const char *root_dir = NULL;
+  if (!cli_root ("probe", globals, root, &root_dir, error)
+      || !cli_exclusive ("probe", "--tools", tools, "--no-tools", no_tools, error)
+      || !cli_exclusive ("probe", "--hwinfo", hwinfo, "--hwinfo-json", hwinfo_json != NULL, error))
+    return SMMUCTL_EXIT_USAGE;
   host_load_options opts = {
     .root = root_dir,
     .iort_file = iort,
@@ -190,5 +198,5 @@ cmd_probe (const smmuctl_globals *globals, int argc, char **argv, GError **error
       g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_OUTPUT, "cannot write to standard output");
       return SMMUCTL_EXIT_USAGE;
     }
-  return SMMUCTL_EXIT_OK;
+  return check && host_checks_failed (checks) ? SMMUCTL_EXIT_FINDINGS : SMMUCTL_EXIT_OK;
 }

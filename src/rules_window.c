@@ -8,23 +8,21 @@ typedef struct {
   int first, last;
 } bus_range;
 
-/* The highest busNr (conventionally counting down from 254) at which a pxb
- * needing `span` buses overlaps none of the other ranges; -1 when none fits. */
+/* Where the pxb could start instead (guest_bus_nr_alloc), with the planner's
+ * headroom when it fits; -1 when nothing does. */
 static int
 free_bus_nr (const GArray *ranges, const guest_bus *pxb, int span)
 {
-  for (int start = 255 - span; start > 0; start--)
+  g_autoptr (GArray) others = g_array_new (FALSE, FALSE, sizeof (guest_bus_range));
+  for (guint i = 0; i < ranges->len; i++)
     {
-      gboolean clear = TRUE;
-      for (guint i = 0; i < ranges->len && clear; i++)
-        {
-          const bus_range *r = &g_array_index (ranges, bus_range, i);
-          clear = r->rc == pxb || start + span < r->first || start > r->last;
-        }
-      if (clear)
-        return start;
+      const bus_range *r = &g_array_index (ranges, bus_range, i);
+      guest_bus_range other = { r->first, r->last };
+      if (r->rc != pxb)
+        g_array_append_val (others, other);
     }
-  return -1;
+  int start = guest_bus_nr_alloc (others, span + 1 + GUEST_DEFAULT_BUS_HEADROOM, GUEST_BUS_LAST);
+  return start >= 0 ? start : guest_bus_nr_alloc (others, span + 1, GUEST_BUS_LAST);
 }
 
 static void
@@ -45,7 +43,11 @@ check_bus_ranges (const rule_context *ctx)
     {
       const bus_range *a = &g_array_index (ranges, bus_range, i);
       int span = a->last - a->first;
-      if (a->rc->kind == GUEST_BUS_PXB_PCIE && a->last > 255)
+      if (a->rc->kind == GUEST_BUS_PXB_PCIE && a->first >= GUEST_BUS_LAST && a->last == a->first)
+        finding_add (ctx->out, "SMU401", SEVERITY_ERROR, a->rc->line, a->rc->path, "use busNr 254 or below",
+                     "pcie-expander-bus %s has busNr %d: libvirt refuses it (\"PCI controller busNr '%d' out of "
+                     "range - must be 1-%d\")", a->rc->id, a->first, a->first, GUEST_BUS_LAST - 1);
+      if (a->rc->kind == GUEST_BUS_PXB_PCIE && a->last > GUEST_BUS_LAST)
         {
           int better = free_bus_nr (ranges, a->rc, span);
           g_autofree char *hint = better >= 0 ? g_strdup_printf ("lower busNr to %d or below", better)

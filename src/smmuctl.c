@@ -118,10 +118,23 @@ main (int argc, char **argv)
           printf ("smmuctl %s\n", SMMUCTL_VERSION);
           return SMMUCTL_EXIT_OK;
         }
-      else if (strcmp (argv[i], "--root") == 0 && i + 1 < argc)
-        globals.root = argv[++i];
-      else if (g_str_has_prefix (argv[i], "--root="))
-        globals.root = argv[i] + strlen ("--root=");
+      else if (strcmp (argv[i], "--root") == 0 || g_str_has_prefix (argv[i], "--root="))
+        {
+          const char *value = argv[i][6] == '=' ? argv[i] + 7 : i + 1 < argc ? argv[++i] : NULL;
+          if (value == NULL || *value == '\0')
+            {
+              g_set_error_literal (&error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                                   "--root needs a directory: smmuctl --root DIR VERB …; see smmuctl --help");
+              return fail (error);
+            }
+          if (globals.root != NULL)
+            {
+              g_set_error (&error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                           "--root is given twice (%s, %s); give it once; see smmuctl --help", globals.root, value);
+              return fail (error);
+            }
+          globals.root = value;
+        }
       else
         {
           g_set_error (&error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,

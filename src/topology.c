@@ -250,6 +250,23 @@ guest_root_complex_bus_range (const guest_domain *dom, int rc_index, int *first,
   *last = start + below;
 }
 
+int
+guest_bus_nr_alloc (const GArray *taken, int size, int last_bus)
+{
+  for (int start = MIN (last_bus - size + 1, last_bus - 1); start >= 1 && size > 0; start--)
+    {
+      gboolean clear = TRUE;
+      for (guint i = 0; i < taken->len && clear; i++)
+        {
+          const guest_bus_range *r = &g_array_index (taken, guest_bus_range, i);
+          clear = start + size - 1 < r->first || start > r->last;
+        }
+      if (clear)
+        return start;
+    }
+  return -1;
+}
+
 gboolean
 guest_has_numa_cell (const guest_domain *dom, int id)
 {
@@ -300,20 +317,23 @@ max_bus_index (const guest_domain *dom)
   return max;
 }
 
-/* The first port nothing is plugged into; a new root port on pcie.0 when
- * every port is taken, as libvirt adds one. */
+/* The port nothing is plugged into with the lowest index; a new root port
+ * on pcie.0 when every port is taken, as libvirt adds one. */
 static guest_bus *
 take_free_port (guest_domain *dom, GHashTable *occupied)
 {
+  guest_bus *best = NULL;
   for (guint i = 0; i < dom->buses->len; i++)
     {
       guest_bus *bus = g_ptr_array_index (dom->buses, i);
-      if (bus_takes_endpoints (bus->kind)
-          && !g_hash_table_contains (occupied, GINT_TO_POINTER (bus->index)))
-        {
-          g_hash_table_add (occupied, GINT_TO_POINTER (bus->index));
-          return bus;
-        }
+      if (bus_takes_endpoints (bus->kind) && !g_hash_table_contains (occupied, GINT_TO_POINTER (bus->index))
+          && (best == NULL || bus->index < best->index))
+        best = bus;
+    }
+  if (best != NULL)
+    {
+      g_hash_table_add (occupied, GINT_TO_POINTER (best->index));
+      return best;
     }
   guest_bus *port = guest_bus_new (max_bus_index (dom) + 1, GUEST_BUS_ROOT_PORT);
   port->parent = 0;
@@ -363,9 +383,46 @@ place_bus (guest_domain *dom, guest_bus *bus, GHashTable *occupied)
                                   bus->parent == 0 ? "pcie.0" : guest_find_bus (dom, bus->parent)->id);
 }
 
+static gint
+compare_bus_index (gconstpointer a, gconstpointer b)
+{
+  const guest_bus *x = *(const guest_bus *const *) a, *y = *(const guest_bus *const *) b;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/* libvirt's implicit controllers for unused indexes below the highest. */
+static void
+fill_index_gaps (guest_domain *dom)
+{
+  guest_bus *root = guest_find_bus (dom, 0);
+  int max = max_bus_index (dom);
+  if (root == NULL || root->kind != GUEST_BUS_PCIE_ROOT || max < 2)
+    return;
+  g_autofree gboolean *used = g_new0 (gboolean, (gsize) max + 1);
+  for (guint i = 0; i < dom->buses->len; i++)
+    {
+      int index = ((const guest_bus *) g_ptr_array_index (dom->buses, i))->index;
+      if (index >= 0 && index <= max)
+        used[index] = TRUE;
+    }
+  for (int index = 1; index < max; index++)
+    {
+      if (used[index])
+        continue;
+      guest_bus *port = guest_bus_new (index, GUEST_BUS_ROOT_PORT);
+      port->parent = 0;
+      port->index_gap = TRUE;
+      port->comment = g_strdup_printf ("no controller has index %d: libvirt adds a pcie-root-port on pcie.0 for "
+                                       "every unused index below the highest (%d)", index, max);
+      g_ptr_array_add (dom->buses, port);
+    }
+  g_ptr_array_sort (dom->buses, compare_bus_index); /* the model keeps buses in index order */
+}
+
 void
 guest_domain_place_unaddressed (guest_domain *dom)
 {
+  fill_index_gaps (dom);
   g_autoptr (GHashTable) occupied = g_hash_table_new (NULL, NULL);
   g_autoptr (GPtrArray) unplaced_buses = g_ptr_array_new ();
   for (guint i = 0; i < dom->buses->len; i++)
@@ -373,6 +430,8 @@ guest_domain_place_unaddressed (guest_domain *dom)
       guest_bus *bus = g_ptr_array_index (dom->buses, i);
       if (bus->address_explicit)
         g_hash_table_add (occupied, GINT_TO_POINTER (bus->parent));
+      else if (bus->index_gap)
+        continue; /* placed where libvirt adds it, on pcie.0 */
       else if (!guest_bus_is_root_complex (bus->kind) || bus->kind == GUEST_BUS_PXB_PCIE)
         g_ptr_array_add (unplaced_buses, bus);
     }
@@ -398,9 +457,12 @@ guest_domain_place_unaddressed (guest_domain *dom)
       ep->bus = port->index;
       ep->slot = 0;
       ep->function = 0;
-      g_autofree char *where = port->line > 0
-        ? g_strdup_printf ("libvirt would place it on the first free port, %s (line %d)", port->id, port->line)
-        : g_strdup ("libvirt would place it on a new root port on pcie.0");
+      g_autofree char *where
+        = port->line > 0 ? g_strdup_printf ("libvirt would place it on the first free port, %s (line %d)", port->id,
+                                            port->line)
+          : port->index_gap ? g_strdup_printf ("libvirt would place it on the root port it adds on pcie.0 for the "
+                                               "unused index %d (%s)", port->index, port->id)
+                            : g_strdup ("libvirt would place it on a new root port on pcie.0");
       /* Keep what the reader said (an implicit device) before where it lands. */
       char *comment = ep->comment != NULL ? g_strdup_printf ("%s; %s", ep->comment, where)
                                           : g_strdup_printf ("no <address>: %s", where);

@@ -35,6 +35,7 @@ typedef struct {
   int chassis, port;      /* root/downstream ports: target chassis/port, -1 when none */
   tristate hotplug;       /* ports: target hotplug='on|off'; UNKNOWN = default (on) */
   int root_complex;       /* index of the root complex this bus hangs off, -1 when unresolved */
+  gboolean index_gap;     /* not in the document: libvirt fills an unused index below the highest one */
   int line;               /* source line, 0 when planned */
   char *comment;          /* planner's reason, emitted with --explain; NULL otherwise */
   char *path;             /* XML element path ("/domain/devices/controller[3]"), NULL when planned */
@@ -140,7 +141,29 @@ int guest_root_complex_of_bus (const guest_domain *dom, int bus_index);
 void guest_root_complex_bus_range (const guest_domain *dom, int rc_index, int *first, int *last);
 gboolean guest_has_numa_cell (const guest_domain *dom, int id);
 
-/* Where libvirt (aarch64 virt, PCIe) puts what has no <address>: root ports,
+/* Bus numbers of the one PCI segment of the virt machine: 0..255.  A pxb's
+ * busNr is at most the last bus but one (libvirt: "PCI controller busNr
+ * '255' out of range - must be 1-254"); its bridges take the numbers after
+ * it.  Root complexes leave a little headroom for ports added later. */
+#define GUEST_BUS_LAST 255
+#define GUEST_DEFAULT_BUS_HEADROOM 2
+
+typedef struct {
+  int first, last; /* inclusive */
+} guest_bus_range;
+
+/* The one bus-number allocator (the planner's busNr and SMU401's hint): the
+ * highest busNr, from 1 up to last_bus - 1, whose `size` consecutive bus
+ * numbers (the pxb, the bridges below it and any headroom) end at or below
+ * last_bus and meet none of `taken` (guest_bus_range); -1 when none fits. */
+int guest_bus_nr_alloc (const GArray *taken, int size, int last_bus);
+
+/* What libvirt adds at define time before it places anything: a
+ * pcie-root-port on pcie.0 for every controller index below the highest one
+ * that no controller has (index_gap; measured with libvirt 12.9: a domain
+ * with indexes 0, 1, 3 gets a root port 2 at pcie.0 slot 1 function 1, and
+ * a device without an address goes there).  Then where libvirt (aarch64
+ * virt, PCIe) puts what has no <address>: root ports,
  * pxbs and DMI bridges go on pcie.0; endpoints, PCI bridges and switch
  * upstream ports take the first free root/downstream port by index (which
  * may be below a pxb), else a pcie-root-port libvirt adds on pcie.0;

@@ -248,9 +248,11 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
                                     "2 usage error or an unreadable FILE,\n3 libvirt or the host not reachable, or a DOMAIN not "
                                     "found. Every input is checked even when one fails.");
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!cli_parse_options (context, "validate", &argc, &argv, error))
+  if (!cli_parse_options (context, entries, "validate", &argc, &argv, error))
     return SMMUCTL_EXIT_USAGE;
-  const char *root = a.root != NULL ? a.root : globals->root;
+  const char *root = NULL;
+  if (!cli_root ("validate", globals, a.root, &root, error))
+    return SMMUCTL_EXIT_USAGE;
   if ((a.host_file != NULL) + (root != NULL) + a.live > 1)
     {
       g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
@@ -273,6 +275,22 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
       return SMMUCTL_EXIT_USAGE;
     }
 
+  /* --host -, --hwinfo-json - and each FILE - read standard input: once only
+   * (with --connect the arguments are domain names) */
+  g_autoptr (GPtrArray) stdin_names = g_ptr_array_new ();
+  g_autoptr (GPtrArray) stdin_values = g_ptr_array_new ();
+  g_ptr_array_add (stdin_names, "--host");
+  g_ptr_array_add (stdin_values, a.host_file);
+  g_ptr_array_add (stdin_names, "--hwinfo-json");
+  g_ptr_array_add (stdin_values, a.hwinfo_json);
+  for (char **in = a.inputs; a.connect_uri == NULL && *in != NULL; in++)
+    {
+      g_ptr_array_add (stdin_names, "FILE");
+      g_ptr_array_add (stdin_values, *in);
+    }
+  if (!cli_one_stdin ("validate", (const char *const *) stdin_names->pdata,
+                      (const char *const *) stdin_values->pdata, stdin_names->len, error))
+    return SMMUCTL_EXIT_USAGE;
   g_auto (libvirt_session) libvirt = { 0 };
   if (a.connect_uri != NULL)
     {
@@ -399,7 +417,7 @@ cmd_explain (const smmuctl_globals *globals, int argc, char **argv, GError **err
   g_option_context_set_summary (context, "Describe finding codes (SMU201, or a name like accel-emulated-endpoint): "
                                          "what fails at run time, why, and how to fix it.");
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!cli_parse_options (context, "explain", &argc, &argv, error))
+  if (!cli_parse_options (context, entries, "explain", &argc, &argv, error))
     return SMMUCTL_EXIT_USAGE;
   if (list)
     {

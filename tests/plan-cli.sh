@@ -186,6 +186,50 @@ bad_request 2 "--device '01:00': not a PCI address" "bad BDF" -- plan_host gb200
 bad_request 2 "--name, --memory and --vcpus describe a new domain" \
   "name with base" -- plan_host gb200 --all-vfio --name x --base "$GOLDEN/bases/gpu-numa.xml"
 
+# ---- holes found in review (issue 13 §3) ----
+# --base with a controller at index 253: the lowest free indexes, never past
+# 255 (they were 254-257).  libvirt fills every unused index below 253 with a
+# root port on pcie.0 (measured, libvirt 12.9), so pcie.0 keeps ~250 bus
+# numbers: one GPU fits without headroom, two do not.
+expect_status 0 "base with index 253" -- plan_host gb200 --device 0008:01:00.0 --bus-headroom 0 \
+  --base "$GOLDEN/bases/index-253.xml" -q -o "$WORK/index.xml"
+indexes=$(grep -o '<controller type="pci" index="[0-9]*"' "$WORK/index.xml" | grep -o '[0-9]*"$' | tr -d '"' | tr '\n' ' ')
+[ "$indexes" = "0 253 1 2 " ] && ok || fail "base with index 253: controller indexes '$indexes', wanted 0 253 1 2"
+expect_grep '<target busNr="254"' "$WORK/index.xml" "busNr at most 254"
+bad_request 1 "bus numbers exhausted: .*above pcie\.0's 0-251 \(with the root ports libvirt adds for unused controller indexes\)" \
+  "base with index 253, two GPUs" -- plan_host gb200 --device 0008:01:00.0 --device 0009:01:00.0 \
+  --base "$GOLDEN/bases/index-253.xml"
+/usr/bin/python3 - "$WORK/full.xml" <<'PY'
+import sys
+# (each plugged into itself: no root complex counts its bus, so only the indexes run out)
+ports = "".join("<controller type='pci' index='%d' model='pcie-root-port'><address type='pci' bus='0x%02x' "
+                "slot='0x00' function='0x0'/></controller>" % (i, i) for i in range(1, 256))
+open(sys.argv[1], "w").write("<domain type='kvm'><name>full</name><memory unit='GiB'>4</memory><vcpu>2</vcpu>"
+  "<os><type arch='aarch64' machine='virt'>hvm</type></os><features><acpi/></features><devices>"
+  "<controller type='pci' index='0' model='pcie-root'/>" + ports + "</devices></domain>")
+PY
+bad_request 1 "no free controller index for pxb-pcie 1 of 1: libvirt and QEMU take indexes 1-255, and .*full\.xml uses the others" \
+  "every controller index taken" -- plan_host gb200 --device 0008:01:00.0 --base "$WORK/full.xml"
+# --managed takes group peers bound to host drivers only when told to
+bad_request 1 "^smmuctl: --managed would take 0000:01:00\.1 \(bound to igb, IOMMU group 5 with 0000:01:00\.0\) from the host: .*name each one with --device .* or pass --managed-peers" \
+  "--managed and a peer on a host driver" -- plan_host split-group --all-vfio --managed
+expect_status 0 "--managed, the peer named" -- plan_host split-group --device 0000:01:00.0 --device 0000:01:00.1 --managed -q
+expect_status 0 "--managed --managed-peers" -- plan_host split-group --all-vfio --managed --managed-peers -q
+expect_grep "<source><address domain=\"0x0000\" bus=\"0x01\" slot=\"0x00\" function=\"0x1\"/></source>|bus=\"0x01\" slot=\"0x00\" function=\"0x1\"" \
+  "$WORK/out" "--managed-peers takes the peer"
+# the i350 below the vSMMU has no ATS: the vSMMU must not promise it
+expect_grep "<driver pciBus=\"1\" accel=\"on\" ats=\"off\"" "$WORK/out" "a device without ATS turns ats off"
+bad_request 2 "--managed-peers takes group peers along with --managed" "--managed-peers alone" -- \
+  plan_host split-group --all-vfio --managed-peers
+# standard input is read once; options are given once and do not contradict
+bad_request 2 "plan: --host - and --hwinfo-json - cannot both read standard input" "two stdins (hwinfo)" -- \
+  "$SMMUCTL" plan --host - --hwinfo-json - --all-vfio
+bad_request 2 "plan: --format is given more than once" "--format twice" -- plan_host gb200 --all-vfio --format xml --format json
+bad_request 2 "plan: --root is given before the verb \(.*\) and after it" "--root twice" -- \
+  "$SMMUCTL" --root "$HOSTS/gb200" plan --root "$HOSTS/kunpeng" --all-vfio
+bad_request 2 "plan: --hwinfo and --hwinfo-json contradict each other" "--hwinfo with a recording" -- \
+  plan_host gb200 --all-vfio --hwinfo
+
 # -o to a device is a stream: /dev/null stays /dev/null (as root a rename would replace it)
 expect_status 0 "-o /dev/null" -- plan_host gb200 --vendor 10de -o /dev/null
 [ -c /dev/null ] && ok || fail "-o /dev/null replaced /dev/null"

@@ -98,4 +98,19 @@ else
   fail "merged: virsh define failed"; sed 's/^/  | /' "$WORK/virsh-err" >&2
 fi
 
+# A base with a controller at index 253: the planned controllers take 1 and
+# 2, which libvirt accepts (it refuses indexes past 255: "Invalid PCI address
+# bus='0x100', must be <= 0xFF"; one vSMMU, as libvirt before 11.10 takes one)
+plan_host gb200 --device 0008:01:00.0 --bus-headroom 0 --base tests/data/plan/bases/index-253.xml \
+  -o "$WORK/index-253.xml" || fail "index-253 plan"
+if define index-253 "$WORK/index-253.xml"; then
+  ok
+  for index in 1 2 253; do
+    [ "$(count "//controller[@type='pci'][@index='$index']" "$WORK/dumped.xml")" = 1 ] && ok \
+      || fail "index-253: libvirt lost controller $index"
+  done
+else
+  fail "index-253: virsh define failed"; sed 's/^/  | /' "$WORK/virsh-err" >&2
+fi
+
 finish

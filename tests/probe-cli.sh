@@ -2,7 +2,7 @@
 # schema, exit statuses, and broken trees that must not crash it.
 . "$SRCDIR/tests/lib.sh"
 
-HOSTS="gb200 altra kunpeng no-iommufd split-group"
+HOSTS="gb200 altra kunpeng no-iommufd no16k split-group"
 for h in $HOSTS; do
   root=tests/data/hosts/$h
   hw=()
@@ -46,6 +46,17 @@ expect_grep 'FAIL  iommufd: no /dev/iommu' "$WORK/noiommufd" "no-iommufd fails t
 expect_grep 'FAIL  IOMMU group 5 of 0000:01:00.0 also holds 0000:01:00.1 \(igb\)' "$WORK/split" "split group"
 
 # Exit statuses: 3 host unreadable, 2 usage, one line each.
+# --check: a gate for scripts, exit 1 when a check FAILs (virt-host-validate's convention)
+expect_status 0 "kunpeng --check: no FAIL" -- "$SMMUCTL" probe --root tests/data/hosts/kunpeng \
+  --hwinfo-json tests/data/hosts/kunpeng/hwinfo.json --check --no-tools
+expect_status 0 "no-iommufd without --check: a report" -- "$SMMUCTL" probe --root tests/data/hosts/no-iommufd --no-tools
+expect_status 1 "no-iommufd --check: FAIL" -- "$SMMUCTL" probe --root tests/data/hosts/no-iommufd --check --no-tools
+expect_grep "FAIL  iommufd: no /dev/iommu" "$WORK/out" "the report is still printed"
+expect_status 1 "no16k --check: QEMU refuses its SMMU" -- "$SMMUCTL" probe --root tests/data/hosts/no16k \
+  --hwinfo-json tests/data/hosts/no16k/hwinfo.json --check --no-tools --json
+expect_grep '"id": "qemu-accel"' "$WORK/out" "the qemu-accel check"
+expect_grep "QEMU 11\.1\.0 refuses smmu3\.0x0000000040000000 for an accelerated vSMMU: .*Host SMMUv3 doesn.t support 16K translation granule" \
+  "$WORK/out" "in QEMU's words"
 expect_status 3 "missing root" -- "$SMMUCTL" probe --root "$WORK/nope"
 expect_grep "^smmuctl: $WORK/nope: " "$WORK/err" "missing root message"
 [ "$(wc -l <"$WORK/err")" -eq 1 ] && ok || fail "missing root: one line"

@@ -367,8 +367,22 @@ test_group_peers (void)
   g_assert_nonnull (strstr (error->message, "0000:02:00.1 in the same group is bound to igb"));
   g_clear_error (&error);
 
-  /* --managed: libvirt binds the peer too */
+  /* --managed alone does not take a peer the host uses (libvirt would
+   * unbind it from igb): refused, naming it and its driver */
   req.managed = TRUE;
+  g_assert_null (planner_plan (host, &req, NULL, &error));
+  g_assert_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN);
+  g_assert_nonnull (strstr (error->message, "--managed would take 0000:02:00.1 (bound to igb, IOMMU group 6 with "
+                                            "0000:02:00.0) from the host"));
+  g_clear_error (&error);
+  /* named, or with --managed-peers: libvirt binds the peer too */
+  const char *both[] = { "0000:02:00.0", "0000:02:00.1", NULL };
+  req.devices = both;
+  g_autoptr (guest_plan) named = planner_plan (host, &req, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (named->devices->len, ==, 2);
+  req.devices = split;
+  req.managed_peers = TRUE;
   g_autoptr (guest_plan) managed = planner_plan (host, &req, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (managed->devices->len, ==, 2);
@@ -677,7 +691,7 @@ base_domain (void)
   guest_bus *pxb_port = guest_bus_new (4, GUEST_BUS_ROOT_PORT);
   pxb_port->parent = 3;
   pxb_port->slot = 0;
-  pxb_port->chassis = 5; /* the index of our first new controller */
+  pxb_port->chassis = 6; /* the index of our first new root port */
   g_ptr_array_add (dom->buses, pxb_port);
   guest_endpoint *net = guest_endpoint_new (GUEST_EP_EMULATED);
   net->model = g_strdup ("virtio-net-pci");
@@ -716,21 +730,25 @@ test_merge_base (void)
   /* base elements unchanged, first */
   g_assert_cmpint (bus_at (plan, 3)->bus_nr, ==, 250);
   g_assert_cmpint (bus_at (plan, 1)->slot, ==, 1);
-  /* new indexes after the base's highest (4); pcie.0 slots 1 and 2 are taken */
+  /* new indexes: the lowest the base leaves free (2, then 5, 6, 7; never
+   * past 255); pcie.0 slots 1 and 2 are taken */
   const plan_root_complex *first = g_ptr_array_index (plan->root_complexes, 0);
   const plan_root_complex *second = g_ptr_array_index (plan->root_complexes, 1);
-  g_assert_cmpint (first->rc_index, ==, 5);
-  g_assert_cmpint (second->rc_index, ==, 6);
-  g_assert_cmpint (bus_at (plan, 5)->slot, ==, 3);
-  g_assert_cmpint (bus_at (plan, 6)->slot, ==, 4);
+  g_assert_cmpint (first->rc_index, ==, 2);
+  g_assert_cmpint (second->rc_index, ==, 5);
+  g_assert_cmpint (bus_at (plan, 2)->slot, ==, 3);
+  g_assert_cmpint (bus_at (plan, 5)->slot, ==, 4);
+  g_assert_cmpint (bus_at (plan, 6)->parent, ==, 2);
+  g_assert_cmpint (bus_at (plan, 7)->parent, ==, 5);
   /* bus numbers: 252-255 free; 248-251 meets the base pxb (250-251): 246-249 */
   g_assert_cmpint (first->bus_first, ==, 252);
   g_assert_cmpint (second->bus_first, ==, 246);
   /* pcie.0: the base's one port + headroom 2 */
   g_assert_cmpint (plan->pcie0_last, ==, 3);
-  /* chassis 5 is the base's: the first new port (index 7) keeps 7, none takes 5 */
+  /* chassis 6 is the base's: the first new port (index 6) takes the lowest
+   * free one (2), the next keeps its index (7) */
+  g_assert_cmpint (bus_at (plan, 6)->chassis, ==, 2);
   g_assert_cmpint (bus_at (plan, 7)->chassis, ==, 7);
-  g_assert_cmpint (bus_at (plan, 8)->chassis, ==, 8);
   /* hostdev aliases continue after the base's hostdev */
   const guest_endpoint *ep = g_ptr_array_index (plan->domain->endpoints, 2);
   g_assert_cmpstr (ep->id, ==, "hostdev1");

@@ -197,9 +197,11 @@ test_hostdev_without_vsmmu (void)
 static void
 test_emulated_below_accel (void)
 {
-  /* The NIC loses its address; the only free port is a spare one below the pxb. */
+  /* The NIC loses its address; the only free port is a spare one below the
+   * pxb (index 2: were it 5, libvirt would fill the unused index 2 with a
+   * root port on pcie.0 and put the NIC there, as below). */
   g_autofree char *spare = edit (base_xml, "<interface",
-                                 "<controller type='pci' index='5' model='pcie-root-port'>"
+                                 "<controller type='pci' index='2' model='pcie-root-port'>"
                                  "<address type='pci' bus='0x03' slot='0x01' function='0x0'/></controller>\n<interface");
   g_autofree char *unaddressed = edit (spare, "<address type='pci' bus='0x01' slot='0x00' function='0x0'/></interface>",
                                        "</interface>");
@@ -213,8 +215,27 @@ test_emulated_below_accel (void)
   g_assert_cmpstr (f->path, ==, "/domain/devices/interface[1]");
   assert_contains (f->message, "<interface> (virtio-net-pci) sits below pci.3 (busNr 252)");
   assert_contains (f->message, "Emulated endpoint devices are not allowed when using arm-smmuv3,accel=on");
-  assert_contains (f->message, "no <address>: libvirt would place it on the first free port, pci.5 (line 11)");
+  assert_contains (f->message, "no <address>: libvirt would place it on the first free port, pci.2 (line 11)");
   g_assert_cmpuint (count (a, "SMU204"), ==, 1); /* the spare port allows hotplug */
+
+  /* The spare port at index 5 leaves index 2 unused: libvirt adds a root
+   * port 2 on pcie.0 (measured, libvirt 12.9) and the NIC lands there. */
+  g_autofree char *gap = edit (with_port1_taken, "index='2' model='pcie-root-port'", "index='5' model='pcie-root-port'");
+  g_autoptr (finding_list) g = check (gap);
+  g_assert_cmpuint (count (g, "SMU201"), ==, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (guest_domain) dom = domainxml_read_memory (gap, strlen (gap), "t.xml", &error);
+  g_assert_no_error (error);
+  const guest_bus *filler = guest_find_bus (dom, 2);
+  g_assert_nonnull (filler);
+  g_assert_true (filler->index_gap);
+  g_assert_cmpint (filler->parent, ==, 0);
+  const guest_endpoint *nic = NULL;
+  for (guint i = 0; i < dom->endpoints->len && nic == NULL; i++)
+    if (g_strcmp0 (((const guest_endpoint *) g_ptr_array_index (dom->endpoints, i))->element, "interface") == 0)
+      nic = g_ptr_array_index (dom->endpoints, i);
+  g_assert_cmpint (nic->bus, ==, 2);
+  assert_contains (nic->comment, "the root port it adds on pcie.0 for the unused index 2 (pci.2)");
 
   /* Near miss: the same below a vSMMU that is not accelerated. */
   g_autofree char *plain = edit (with_port1_taken, " accel='on' ats='on' ril='on' ssidsize='20' oas='48'", "");
@@ -327,7 +348,9 @@ test_bus_ranges (void)
   g_autofree char *low = edit (base_xml, "busNr='252'", "busNr='1'");
   g_autoptr (finding_list) a = check (low);
   g_assert_cmpuint (count (a, "SMU401"), ==, 1);
-  assert_contains (get (a, "SMU401")->message, "pci.3 takes buses 1-2 and pcie.0 takes 0-1");
+  /* pcie.0: its root port 1 and the one libvirt adds for the unused index 2 */
+  assert_contains (get (a, "SMU401")->message, "pci.3 takes buses 1-2 and pcie.0 takes 0-2");
+  assert_contains (get (a, "SMU401")->hint, "set busNr='252' on pci.3");
   g_assert_cmpint (get (a, "SMU401")->line, ==, 9);
   g_autofree char *high = edit (base_xml, "busNr='252'", "busNr='255'");
   g_autoptr (finding_list) b = check (high);

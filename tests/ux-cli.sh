@@ -34,6 +34,22 @@ usage_error "verify: no --plan" -- verify
 usage_error "explain: no CODE" -- explain
 usage_error "explain: unknown code" -- explain SMU999
 usage_error "probe: option without its value" -- probe --root
+# issue 13 §3: a global --root without its value is not an "unknown global
+# option"; contradictions and repeats are refused, not silently resolved
+usage_error "global --root without its value" -- --root
+expect_grep "^smmuctl: --root needs a directory" "$WORK/err" "says what --root needs"
+usage_error "global --root empty" -- --root= probe
+usage_error "global --root twice" -- --root $H --root $H probe
+usage_error "--root before and after the verb" -- --root $H probe --root $H
+expect_grep "given before the verb .* and after it" "$WORK/err" "names both --root"
+usage_error "probe: --tools --no-tools" -- probe --root $H --tools --no-tools
+expect_grep "probe: --tools and --no-tools contradict each other" "$WORK/err" "names both options"
+usage_error "probe: --hwinfo with a recording" -- probe --root $H --hwinfo --hwinfo-json $H/hwinfo.json
+usage_error "validate: --root twice" -- validate --root $H --root=$H $BAD
+usage_error "validate: two FILE -" -- validate - -
+expect_grep "validate: FILE - is given twice, but standard input can be read once" "$WORK/err" "reads stdin once"
+usage_error "validate: --host - and FILE -" -- validate --host - -
+expect_grep "validate: --host - and FILE - cannot both read standard input" "$WORK/err" "names both readers"
 
 # Mistyped verbs get the nearest one.
 for pair in valdate:validate prbe:probe plna:plan expalin:explain verfy:verify; do

@@ -7,7 +7,7 @@
 # layout per-smmu: one pxb-pcie and one accelerated vSMMU per host SMMU in use
 # (4), so that no vSMMU mixes host SMMUs
 # pcie.0 keeps bus numbers 0-2: what the new domain uses, plus 2 headroom;
-# planned root complexes take bus numbers from 255 down
+# planned root complexes take busNr from 254 down
 # 64-bit MMIO window: 4 TiB, the next power of two above the 2.0 TiB of 64-bit
 # BARs plus a quarter for bridge alignment
 set -eu

@@ -49,8 +49,8 @@ void emit_index_init (emit_index *idx, const guest_domain *dom);
 void emit_index_clear (emit_index *idx);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (emit_index, emit_index_clear)
 const guest_bus *emit_find_bus (const emit_index *idx, int index);
-/* Root complex index above a bus, -1 when unresolved. */
-int emit_root_complex_of (const emit_index *idx, int bus_index);
+/* Root complex index above a bus, -1 when unresolved (guest_root_complex_walk). */
+int emit_root_complex_of (const guest_domain *dom, const emit_index *idx, int bus_index);
 /* Whether the slot that bus/endpoint (parent, slot) sits in holds other
  * functions: function 0 then needs multifunction=on. */
 gboolean emit_slot_is_multifunction (const emit_index *idx, int parent, int slot);

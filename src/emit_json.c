@@ -228,7 +228,7 @@ write_endpoint (GString *out, gconstpointer data, guint i, guint depth)
   const guest_plan *plan = ctx->plan;
   const guest_domain *dom = plan->domain;
   const guest_endpoint *ep = g_ptr_array_index (dom->endpoints, i);
-  int rc = emit_root_complex_of (ctx->idx, ep->bus);
+  int rc = emit_root_complex_of (dom, ctx->idx, ep->bus);
   const guest_iommu *iommu = rc >= 0 ? guest_iommu_for_root_complex (dom, rc) : NULL;
   json_writer w;
   json_writer_begin (&w, out, depth);

@@ -78,18 +78,16 @@ emit_find_bus (const emit_index *idx, int index)
   return index >= 0 && (guint) index < idx->buses->len ? g_ptr_array_index (idx->buses, index) : NULL;
 }
 
-int
-emit_root_complex_of (const emit_index *idx, int bus_index)
+static const guest_bus *
+index_bus (gconstpointer idx, int index)
 {
-  guint steps = 0;
-  for (const guest_bus *bus = emit_find_bus (idx, bus_index); bus != NULL; bus = emit_find_bus (idx, bus->parent))
-    {
-      if (guest_bus_is_root_complex (bus->kind))
-        return bus->index;
-      if (bus->parent < 0 || ++steps > idx->buses->len)
-        return -1;
-    }
-  return -1;
+  return emit_find_bus (idx, index);
+}
+
+int
+emit_root_complex_of (const guest_domain *dom, const emit_index *idx, int bus_index)
+{
+  return guest_root_complex_walk (dom, bus_index, index_bus, idx);
 }
 
 gboolean

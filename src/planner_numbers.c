@@ -118,28 +118,30 @@ plan_alloc_init (plan_alloc *alloc, const guest_domain *dom, const plan_request 
     }
 }
 
-int
-plan_alloc_index (plan_alloc *alloc)
+/* The lowest number from 1 that used[] does not have, now taken; -1 when
+ * all of 1..n-1 are. */
+static int
+take_lowest (gboolean *used, guint n)
 {
-  for (guint i = 1; i < alloc->n_indexes; i++)
-    if (!alloc->index_used[i])
+  for (guint i = 1; i < n; i++)
+    if (!used[i])
       {
-        alloc->index_used[i] = TRUE;
+        used[i] = TRUE;
         return (int) i;
       }
   return -1;
 }
 
 int
+plan_alloc_index (plan_alloc *alloc)
+{
+  return take_lowest (alloc->index_used, alloc->n_indexes);
+}
+
+int
 plan_alloc_pcie0_slot (plan_alloc *alloc)
 {
-  for (guint s = 1; s < alloc->n_slots; s++)
-    if (!alloc->pcie0_slot_used[s])
-      {
-        alloc->pcie0_slot_used[s] = TRUE;
-        return (int) s;
-      }
-  return -1;
+  return take_lowest (alloc->pcie0_slot_used, alloc->n_slots);
 }
 
 /* libvirt's own choice is chassis = controller index; keep it unless the
@@ -152,13 +154,7 @@ plan_alloc_chassis (plan_alloc *alloc, int index)
       alloc->chassis_used[index] = TRUE;
       return index;
     }
-  for (guint c = 1; c < alloc->n_chassis; c++)
-    if (!alloc->chassis_used[c])
-      {
-        alloc->chassis_used[c] = TRUE;
-        return (int) c;
-      }
-  return -1;
+  return take_lowest (alloc->chassis_used, alloc->n_chassis);
 }
 
 /* ---- bus numbers ---- */

@@ -17,15 +17,16 @@ rules_bus (const rule_context *ctx, int index)
   return index >= 0 ? guest_find_bus (ctx->dom, index) : NULL;
 }
 
+static const guest_bus *
+context_bus (gconstpointer ctx, int index)
+{
+  return rules_bus (ctx, index);
+}
+
 int
 rules_root_complex (const rule_context *ctx, int bus_index)
 {
-  guest_bus *bus = rules_bus (ctx, bus_index);
-  if (bus == NULL)
-    return -1;
-  if (bus->root_complex >= 0)
-    return bus->root_complex;
-  return guest_root_complex_of_bus (ctx->dom, bus_index);
+  return guest_root_complex_walk (ctx->dom, bus_index, context_bus, ctx);
 }
 
 gboolean

@@ -201,14 +201,24 @@ guest_iommu_for_root_complex (const guest_domain *dom, int rc_index)
   return NULL;
 }
 
-int
-guest_root_complex_of_bus (const guest_domain *dom, int bus_index)
+static const guest_bus *
+find_in_domain (gconstpointer data, int index)
 {
+  return guest_find_bus (data, index);
+}
+
+int
+guest_root_complex_walk (const guest_domain *dom, int bus_index, guest_bus_lookup find, gconstpointer data)
+{
+  if (find == NULL)
+    find = find_in_domain, data = dom;
+  const guest_bus *bus = bus_index >= 0 ? find (data, bus_index) : NULL;
+  if (bus != NULL && bus->root_complex >= 0)
+    return bus->root_complex;
   /* Walk up the parents; a chain longer than the number of buses is a loop
    * in the XML (controller A plugged into B plugged into A). */
   guint steps = 0;
-  for (guest_bus *bus = guest_find_bus (dom, bus_index); bus != NULL;
-       bus = guest_find_bus (dom, bus->parent))
+  for (; bus != NULL; bus = bus->parent >= 0 ? find (data, bus->parent) : NULL)
     {
       if (guest_bus_is_root_complex (bus->kind))
         return bus->index;
@@ -216,6 +226,12 @@ guest_root_complex_of_bus (const guest_domain *dom, int bus_index)
         return -1;
     }
   return -1;
+}
+
+int
+guest_root_complex_of_bus (const guest_domain *dom, int bus_index)
+{
+  return guest_root_complex_walk (dom, bus_index, NULL, NULL);
 }
 
 void
@@ -241,8 +257,7 @@ guest_root_complex_bus_range (const guest_domain *dom, int rc_index, int *first,
       guest_bus *bus = g_ptr_array_index (dom->buses, i);
       if (guest_bus_is_root_complex (bus->kind))
         continue;
-      /* root_complex is filled by guest_domain_resolve; walk when it is not. */
-      int rc = bus->root_complex >= 0 ? bus->root_complex : guest_root_complex_of_bus (dom, bus->index);
+      int rc = guest_root_complex_of_bus (dom, bus->index);
       if (rc == rc_index)
         below++;
     }

@@ -136,6 +136,13 @@ guest_iommu *guest_iommu_for_root_complex (const guest_domain *dom, int rc_index
 void guest_domain_resolve (guest_domain *dom);
 /* Root complex index of a guest bus index, -1 when unresolved. */
 int guest_root_complex_of_bus (const guest_domain *dom, int bus_index);
+/* The one walk from a bus up to its root complex (the function above, the
+ * rules and the emitters): a bus's root_complex when already resolved,
+ * else up through the parents, -1 for a missing bus or a loop.  find looks
+ * buses up by index in data (an index table kept for speed), NULL for
+ * guest_find_bus. */
+typedef const guest_bus *(*guest_bus_lookup) (gconstpointer data, int index);
+int guest_root_complex_walk (const guest_domain *dom, int bus_index, guest_bus_lookup find, gconstpointer data);
 /* Inclusive bus-number range [first, last] a root complex occupies: pcie.0
  * starts at 0, a pxb at busNr; each bridge/port below it takes one number. */
 void guest_root_complex_bus_range (const guest_domain *dom, int rc_index, int *first, int *last);

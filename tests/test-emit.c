@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <json-c/json.h>
 #include <libxml/parser.h>
+#include <libxml/xpath.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -150,6 +151,56 @@ test_xml_reads_back (void)
       g_autoptr (xmlDoc) doc = xmlReadMemory (explained, (int) strlen (explained), "x.xml", NULL, XML_PARSE_NONET);
       g_assert_nonnull (doc);
     }
+}
+
+/* Two functions of one host slot share one guest slot: function 0 carries
+ * multifunction='on' in the XML and multifunction=on in the QEMU script
+ * (QEMU refuses "PCI: 00.0 indicates single function, but 00.1 is already
+ * populated" otherwise); the other function carries none. */
+static void
+test_multifunction (void)
+{
+  g_autoptr (host_model) host = load_fixture ("gb200");
+  plan_request req;
+  plan_request_init (&req);
+  const char *nic[] = { "0000:01:00.0", "0000:01:00.1", NULL };
+  req.devices = nic;
+  req.managed = TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (guest_plan) plan = planner_plan (host, &req, NULL, &error);
+  g_assert_no_error (error);
+  emit_options opts = options (FALSE);
+  g_autofree char *xml = emit_xml (plan, &opts, &error);
+  g_assert_no_error (error);
+  g_autoptr (xmlDoc) doc = xmlReadMemory (xml, (int) strlen (xml), "x.xml", NULL, XML_PARSE_NONET);
+  g_assert_nonnull (doc);
+  xmlXPathContextPtr ctx = xmlXPathNewContext (doc);
+  static const struct {
+    const char *xpath;
+    int count;
+  } want[] = {
+    { "//hostdev[source/address/@function='0x0']/address[@function='0x0'][@multifunction='on']", 1 },
+    { "//hostdev[source/address/@function='0x1']/address[@function='0x1'][not(@multifunction)]", 1 },
+    { "//address[@multifunction]", 1 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      xmlXPathObjectPtr hits = xmlXPathEvalExpression (BAD_CAST want[i].xpath, ctx);
+      g_assert_nonnull (hits);
+      int n = hits->nodesetval != NULL ? hits->nodesetval->nodeNr : 0;
+      if (n != want[i].count)
+        g_error ("%s: %d nodes, wanted %d in\n%s", want[i].xpath, n, want[i].count, xml);
+      xmlXPathFreeObject (hits);
+    }
+  xmlXPathFreeContext (ctx);
+  /* a QEMU script takes no managed devices: the same slot as if they were bound */
+  for (guint i = 0; i < plan->domain->endpoints->len; i++)
+    ((guest_endpoint *) g_ptr_array_index (plan->domain->endpoints, i))->managed = FALSE;
+  g_autofree char *script = emit_qemu (plan, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (script, "vfio-pci,host=0000:01:00.0,iommufd=iommufd0,id=hostdev0,bus=pci.2,addr=0x0.0x0,"
+                                    "multifunction=on"));
+  g_assert_nonnull (strstr (script, "vfio-pci,host=0000:01:00.1,iommufd=iommufd0,id=hostdev1,bus=pci.2,addr=0x0.0x1\n"));
 }
 
 static const char base_xml[] =
@@ -511,6 +562,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/emit/xml/reads-back", test_xml_reads_back);
   g_test_add_func ("/emit/xml/merge-keeps-base", test_xml_merge_keeps_base);
+  g_test_add_func ("/emit/xml/multifunction", test_multifunction);
   g_test_add_func ("/emit/qemu/quoting", test_qemu_script_quoting);
   g_test_add_func ("/emit/qemu/injection", test_qemu_script_injection);
   g_test_add_func ("/emit/qemu/sizes", test_qemu_sizes);

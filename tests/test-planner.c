@@ -629,6 +629,29 @@ test_vsmmu_props_edges (void)
   dev->pasid_width = 31;
   g_autofree char *e = derive (host, smmu->name, "11.1", &warnings);
   g_assert_nonnull (strstr (e, "ssidsize=20"));
+
+  /* ats and ssidsize hold for every device below the vSMMU: one without
+   * ATS (its config space, or the kernel's PCI_ATS_NOT_SUPPORTED) turns ats
+   * off, the kernel's PASID width narrows ssidsize */
+  set_idrs (smmu, IDR0_S1P | IDR0_S2P | IDR0_ATS, IDR1_SSID (20), IDR3_RIL, IDR5_OAS (5));
+  dev->ats = TRI_YES;
+  dev->pasid_width = 20;
+  host_pci_device *nic = add_device (host, "0000:02:00.0", "vfio-pci", smmu, 2);
+  nic->ats = TRI_NO;
+  nic->pasid = TRI_YES;
+  nic->pasid_width = 20;
+  host_model_finish (host);
+  g_autofree char *f = derive (host, smmu->name, "11.1", &warnings);
+  g_assert_cmpstr (f, ==, "accel=1 ats=0 ril=1 ssidsize=20 oas=48");
+  nic->ats = TRI_YES;
+  nic->hw_known = TRUE;
+  nic->hw_capabilities = 0x8; /* IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED */
+  nic->hw_max_pasid_log2 = 10;
+  g_autofree char *g = derive (host, smmu->name, "11.1", &warnings);
+  g_assert_cmpstr (g, ==, "accel=1 ats=0 ril=1 ssidsize=10 oas=48");
+  nic->hw_capabilities = 0;
+  g_autofree char *h = derive (host, smmu->name, "11.1", &warnings);
+  g_assert_cmpstr (h, ==, "accel=1 ats=1 ril=1 ssidsize=10 oas=48");
 }
 
 static void

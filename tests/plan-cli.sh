@@ -39,6 +39,9 @@ for host in $PLANNABLE; do
       if cmp -s "$out" "$WORK/again"; then ok; else fail "$host $layout $format: not byte-stable (stdout vs -o)"; fi
     done
     json_schema "$WORK/$host-$layout.json" data/schemas/plan.schema.json
+    # the contract: what plan writes, validate with the same host accepts
+    hw=(); [ -f "$HOSTS/$host/hwinfo.json" ] && hw=(--hwinfo-json "$HOSTS/$host/hwinfo.json")
+    expect_status 0 "validate --root $host $layout" -- "$SMMUCTL" validate --root "$HOSTS/$host" "${hw[@]}" "$WORK/$host-$layout.xml"
     # validate(plan(x)) has no errors and no warnings, for the targets planned for too
     expect_status 0 "validate $host $layout" -- "$SMMUCTL" validate --strict "$WORK/$host-$layout.xml"
     expect_status 0 "validate $host $layout at the planned targets" -- \

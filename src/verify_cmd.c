@@ -36,7 +36,7 @@ cmd_verify (const smmuctl_globals *globals, int argc, char **argv, GError **erro
                                     "Exit status: 0 the guest matches the plan (warnings allowed unless --strict), "
                                     "1 it does not, 2 usage error or an unreadable plan or guest tree.");
   g_option_context_add_main_entries (context, entries, NULL);
-  if (!cli_parse_options (context, "verify", &argc, &argv, error))
+  if (!cli_parse_options (context, entries, "verify", &argc, &argv, error))
     return SMMUCTL_EXIT_USAGE;
   if (argc > 1)
     {
@@ -55,7 +55,10 @@ cmd_verify (const smmuctl_globals *globals, int argc, char **argv, GError **erro
   g_autoptr (plan_document) plan = plan_document_read (plan_file, error);
   if (plan == NULL)
     return SMMUCTL_EXIT_USAGE;
-  host_load_options load = { .root = root != NULL ? root : globals->root, .iort_file = iort };
+  const char *root_dir = NULL;
+  if (!cli_root ("verify", globals, root, &root_dir, error))
+    return SMMUCTL_EXIT_USAGE;
+  host_load_options load = { .root = root_dir, .iort_file = iort };
   g_autoptr (GError) local = NULL;
   g_autoptr (host_model) guest = host_load (&load, &local);
   if (guest == NULL)

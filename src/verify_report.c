@@ -2,6 +2,8 @@
  * document (data/schemas/verify.schema.json).  Decides nothing. */
 #include "verify_report.h"
 
+#include "jsontext.h"
+
 #include <string.h>
 
 #include "report.h"
@@ -249,8 +251,7 @@ verify_report_json (FILE *out, const verify_result *result, const plan_document 
   json_object_object_add (summary, "strict", json_object_new_boolean (strict));
   json_object_object_add (summary, "exit_status", json_object_new_int (exit_status));
   json_object_object_add (doc, "summary", summary);
-  fputs (json_object_to_json_string_ext (doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                                  | JSON_C_TO_STRING_NOSLASHESCAPE), out);
-  fputc ('\n', out);
+  g_autofree char *text = json_pretty_string (doc); /* smmuctl's one JSON text style */
+  fputs (text, out);
   json_object_put (doc);
 }

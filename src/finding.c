@@ -6,6 +6,7 @@
 struct finding_list {
   char *file;
   char *domain;
+  gboolean by_argument;
   GPtrArray *items; /* finding*, owned */
 };
 
@@ -29,6 +30,7 @@ finding_free (finding *f)
   g_free (f->path);
   g_free (f->message);
   g_free (f->hint);
+  g_free (f->argument);
   g_free (f);
 }
 
@@ -91,6 +93,27 @@ const char *
 finding_list_domain (const finding_list *list)
 {
   return list->domain;
+}
+
+void
+finding_list_locate_arguments (finding_list *list, char *(*text_of) (int arg, gconstpointer data),
+                               gconstpointer data)
+{
+  list->by_argument = TRUE;
+  for (guint i = 0; i < list->items->len; i++)
+    {
+      finding *f = g_ptr_array_index (list->items, i);
+      g_clear_pointer (&f->path, g_free);
+      f->by_argument = TRUE;
+      g_free (f->argument);
+      f->argument = f->line > 0 ? text_of (f->line, data) : NULL;
+    }
+}
+
+gboolean
+finding_list_by_argument (const finding_list *list)
+{
+  return list->by_argument;
 }
 
 guint

@@ -76,6 +76,52 @@ static const finding_code_info codes[] = {
     "After:\n"
     "  <iommu model='smmuv3'><driver pciBus='1' accel='on' ssidsize='20'/></iommu>\n" },
 
+  { "SMU004", "qemu-cmdline-invalid", SEVERITY_ERROR,
+    "the file holds no QEMU command line, or QEMU refuses one of its options at start-up",
+    "At run time: QEMU exits before the guest starts, with the message the\n"
+    "finding quotes (\"Bus 'pci.9' not found\", \"Duplicate ID 'rp1' for device\",\n"
+    "\"PCI: Only PCI/PCIe bridges can be plugged into pxb-pcie\", a JSON error).\n"
+    "\n"
+    "Why: `smmuctl validate --qemu` reads a command line the way QEMU does:\n"
+    "shell words first (GLib's parser; nothing is run or expanded), then QEMU's\n"
+    "option syntax: key=value lists where ',,' is a literal comma, or one JSON\n"
+    "object as libvirt writes -device and -object. QEMU creates devices in\n"
+    "command-line order, so bus= and primary-bus= must name a device given\n"
+    "before them, and a PCI device without bus= lands on the newest pxb-pcie's\n"
+    "own bus, which takes bridges only.\n"
+    "\n"
+    "Fix: correct the option at the argument named; the same command line with\n"
+    "-S shows QEMU's own error.\n"
+    "\n"
+    "Before:\n"
+    "  -device pcie-root-port,id=rp1,chassis=1,bus=pxb1 -device pxb-pcie,id=pxb1,bus_nr=252\n"
+    "After:\n"
+    "  -device pxb-pcie,id=pxb1,bus_nr=252 -device pcie-root-port,id=rp1,chassis=1,bus=pxb1\n" },
+
+  { "SMU005", "qemu-cmdline-unchecked", SEVERITY_WARNING,
+    "part of a QEMU command line cannot be checked (-readconfig, -set, unknown options or devices)",
+    "At run time: nothing fails because of this finding, but what those\n"
+    "options add or change (the devices of a -readconfig file, a -set that\n"
+    "moves a device) is invisible to the other rules, so a clean report does\n"
+    "not cover it. QEMU itself exits on options it does not know (\"invalid\n"
+    "option\").\n"
+    "\n"
+    "Why: smmuctl reads the options that shape the PCI tree, the vSMMUs and the\n"
+    "accelerator, and passes over those that cannot matter to them (display,\n"
+    "chardevs, firmware, block backends). Anything else it reports as not\n"
+    "checked rather than passing it silently (warning for -readconfig and\n"
+    "-set, info for unknown options and devices). A libvirt log with several\n"
+    "starts is checked at its last command line, and the finding says so.\n"
+    "\n"
+    "Fix: write the options on the command line itself, give devices smmuctl\n"
+    "does not know a bus= naming a PCI bus, and check one command line per\n"
+    "file.\n"
+    "\n"
+    "Before:\n"
+    "  qemu-system-aarch64 -readconfig vm.cfg -machine virt,acpi=on …\n"
+    "After:\n"
+    "  qemu-system-aarch64 -machine virt,acpi=on -device pxb-pcie,id=pci.1,bus_nr=252 …\n" },
+
   { "SMU101", "pcibus-no-controller", SEVERITY_ERROR,
     "<iommu><driver pciBus=N> names no controller index",
     "At run time: libvirt refuses the domain, because it turns pciBus='N' into\n"
@@ -593,6 +639,25 @@ static const finding_code_info codes[] = {
     "  <driver pciBus='1' accel='on' ril='on'/>  <!-- host IDR3.RIL=0 -->\n"
     "After:\n"
     "  <driver pciBus='1' accel='on' ril='off'/>\n" },
+
+  { "SMU310", "host-device-unknown", SEVERITY_INFO,
+    "a vfio-pci device of a QEMU command line names no host device (passed by file descriptor)",
+    "At run time: nothing fails because of it. libvirt opens the device itself\n"
+    "(/dev/vfio/devices/vfioN) and passes QEMU the open file descriptor.\n"
+    "\n"
+    "Why: `virsh domxml-to-native qemu-argv` and libvirt's logs print vfio-pci\n"
+    "devices without host= or sysfsdev=, so the command line does not say\n"
+    "which host device each one is. smmuctl does not guess: the host rules\n"
+    "(one host SMMU per vSMMU, vfio binding, IOMMU groups, capabilities, BAR\n"
+    "sizes) leave those devices out.\n"
+    "\n"
+    "Fix: check the domain XML instead (smmuctl validate --host … vm.xml, or\n"
+    "--connect), or write host= on a hand-made command line.\n"
+    "\n"
+    "Before:\n"
+    "  -device '{\"driver\":\"vfio-pci\",\"id\":\"hostdev0\",\"iommufd\":\"iommufd0\",\"bus\":\"pci.7\"}'\n"
+    "After:\n"
+    "  -device vfio-pci,host=0008:01:00.0,id=hostdev0,iommufd=iommufd0,bus=pci.7\n" },
 
   { "SMU401", "bus-range-overlap", SEVERITY_ERROR,
     "root complex bus-number ranges overlap, or run past bus 255",

@@ -30,6 +30,8 @@ typedef struct {
   char *path;                /* element path like /domain/devices/hostdev[2], or NULL */
   char *message;
   char *hint;                /* NULL when there is nothing to suggest */
+  char *argument;            /* QEMU command lines: the option at argv index `line` as written */
+  gboolean by_argument;      /* located in a QEMU command line: line is an argv index */
 } finding;
 
 typedef struct finding_list finding_list;
@@ -46,6 +48,14 @@ const char *finding_list_file (const finding_list *list);
 /* The domain <name>, when the document had one (for reports). */
 void finding_list_set_domain (finding_list *list, const char *name);
 const char *finding_list_domain (const finding_list *list);
+
+/* QEMU command lines: findings are located by argv index ("arg N") where
+ * XML has lines, and carry the option written there (text_of, NULL when
+ * none); XML element paths do not apply and are dropped.  Call once the
+ * rules have run. */
+void finding_list_locate_arguments (finding_list *list, char *(*text_of) (int arg, gconstpointer data),
+                                    gconstpointer data);
+gboolean finding_list_by_argument (const finding_list *list);
 
 guint finding_list_len (const finding_list *list);
 const finding *finding_list_get (const finding_list *list, guint i);

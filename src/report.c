@@ -61,6 +61,29 @@ one_line (const char *text)
   return copy;
 }
 
+/* Where a finding is: "vm.xml:41", or for a QEMU command line the argument
+ * and what is written there, shortened ("vm.sh:arg 37: -device {…}"). */
+#define ARGUMENT_SHOWN 72 /* characters */
+
+static char *
+finding_location (const report_input *input, const finding *f)
+{
+  if (f->line <= 0)
+    return g_strdup (input->source);
+  if (!finding_list_by_argument (input->findings))
+    return g_strdup_printf ("%s:%d", input->source, f->line);
+  if (f->argument == NULL)
+    return g_strdup_printf ("%s:arg %d", input->source, f->line);
+  g_autofree char *text = one_line (f->argument);
+  if (g_utf8_strlen (text, -1) > ARGUMENT_SHOWN)
+    {
+      g_autofree char *head = g_utf8_substring (text, 0, ARGUMENT_SHOWN - 1);
+      g_free (text);
+      text = g_strconcat (head, "…", NULL);
+    }
+  return g_strdup_printf ("%s:arg %d: %s", input->source, f->line, text);
+}
+
 void
 report_text_input (FILE *out, const report_input *input, const report_options *opts)
 {
@@ -72,8 +95,7 @@ report_text_input (FILE *out, const report_input *input, const report_options *o
       const finding *f = finding_list_get (list, i);
       if (f->severity < opts->min_severity)
         continue;
-      g_autofree char *where = f->line > 0 ? g_strdup_printf ("%s:%d", input->source, f->line)
-                                           : g_strdup (input->source);
+      g_autofree char *where = finding_location (input, f);
       const char *severity = finding_severity_name (f->severity);
       g_autofree char *message = one_line (f->message);
       if (opts->color)
@@ -142,6 +164,18 @@ report_finding_json (const finding *f)
   json_object_object_add (o, "path", string_or_null (f->path));
   json_object_object_add (o, "message", json_object_new_string (f->message));
   json_object_object_add (o, "hint", string_or_null (f->hint));
+  if (f->by_argument)
+    {
+      json_object *argument = NULL;
+      if (f->line > 0)
+        {
+          argument = json_object_new_object ();
+          json_object_object_add (argument, "index", json_object_new_int (f->line));
+          json_object_object_add (argument, "text", string_or_null (f->argument));
+        }
+      json_object_object_add (o, "line", NULL);
+      json_object_object_add (o, "argument", argument);
+    }
   return o;
 }
 

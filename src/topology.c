@@ -113,6 +113,7 @@ guest_bus_free (guest_bus *bus)
   g_free (bus->id);
   g_free (bus->comment);
   g_free (bus->path);
+  g_free (bus->parent_ref);
   g_free (bus);
 }
 
@@ -138,6 +139,7 @@ guest_iommu_free (guest_iommu *iommu)
   g_free (iommu->host_smmu);
   g_free (iommu->comment);
   g_free (iommu->path);
+  g_free (iommu->pci_bus_ref);
   g_free (iommu);
 }
 
@@ -161,6 +163,8 @@ guest_endpoint_free (guest_endpoint *ep)
   g_free (ep->host_bdf);
   g_free (ep->comment);
   g_free (ep->path);
+  g_free (ep->bus_ref);
+  g_free (ep->host_unknown);
   g_free (ep);
 }
 

@@ -39,6 +39,7 @@ typedef struct {
   int line;               /* source line, 0 when planned */
   char *comment;          /* planner's reason, emitted with --explain; NULL otherwise */
   char *path;             /* XML element path ("/domain/devices/controller[3]"), NULL when planned */
+  char *parent_ref;       /* QEMU argv: bus= as written when it names no bus created before it */
 } guest_bus;
 
 /* QEMU virt's 64-bit PCI MMIO window when highmem-mmio-size is not given;
@@ -67,6 +68,7 @@ typedef struct {
   int line;
   char *comment;
   char *path;             /* XML element path, NULL when planned */
+  char *pci_bus_ref;      /* QEMU argv: primary-bus as written, NULL when absent (and from XML) */
 } guest_iommu;
 
 gboolean guest_iommu_is_accel (const guest_iommu *iommu);
@@ -90,6 +92,8 @@ typedef struct {
   char *comment;
   char *path;             /* XML element path, NULL when planned */
   gboolean iommufd_from_domain; /* iommufd came from the domain-level default */
+  char *bus_ref;          /* QEMU argv: bus= as written when it names no bus created before it */
+  char *host_unknown;     /* hostdev without host_bdf: why the host device is not known */
 } guest_endpoint;
 
 typedef struct {
@@ -98,9 +102,15 @@ typedef struct {
   char *cpus;             /* "0-15" */
 } guest_numa_cell;
 
+/* What a model was read from: rules word their findings in its terms
+ * (<iommu><driver pciBus=…> and lines, or -device arm-smmuv3,primary-bus=…
+ * and argument positions).  Planned models are XML-worded. */
+typedef enum { GUEST_SOURCE_XML = 0, GUEST_SOURCE_QEMU_ARGV } guest_source;
+
 typedef struct {
+  guest_source source;    /* QEMU_ARGV: every line of the model is an argv index instead */
   char *name;
-  char *domain_type;      /* "kvm", "qemu" */
+  char *domain_type;      /* "kvm", "qemu"; QEMU argv: the accelerator ("kvm", "tcg"), NULL = QEMU's default, TCG */
   char *arch;             /* "aarch64" */
   char *machine;          /* "virt", "virt-10.2", … */
   tristate acpi;          /* <features><acpi/> */

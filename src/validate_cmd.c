@@ -1,6 +1,7 @@
 /* smmuctl validate: domain XML (files, stdin, or libvirt domains through the
- * libvirt API) → guest model → rules → findings as text or one JSON
- * document.  smmuctl explain: the long description of a finding code. */
+ * libvirt API) or QEMU command lines (--qemu) → guest model → rules →
+ * findings as text or one JSON document.  smmuctl explain: the long
+ * description of a finding code. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include "findings.h"
 #include "hostload.h"
 #include "hostmodel.h"
+#include "qemuargv.h"
 #include "report.h"
 #include "rules.h"
 #include "tools.h"
@@ -21,7 +23,7 @@
 
 
 typedef struct {
-  gboolean json, strict, quiet, live;
+  gboolean json, strict, quiet, live, qemu;
   char *connect_uri, *target_qemu, *target_libvirt;
   char *host_file, *root, *iort, *hwinfo_json;
   char **inputs;
@@ -123,8 +125,57 @@ stdout_written (GError **error)
   return FALSE;
 }
 
+/* SMU004 and SMU005 from what reading a QEMU command line noted. */
+static const struct {
+  const char *code;
+  finding_severity severity;
+} note_findings[] = {
+  [QEMU_NOTE_REFUSED] = { "SMU004", SEVERITY_ERROR },
+  [QEMU_NOTE_UNCHECKED] = { "SMU005", SEVERITY_WARNING },
+  [QEMU_NOTE_UNKNOWN] = { "SMU005", SEVERITY_INFO },
+  [QEMU_NOTE_INFO] = { "SMU005", SEVERITY_INFO },
+};
+
+static char *
+argument_text (int arg, gconstpointer cl)
+{
+  return qemu_cmdline_arg_text (cl, arg);
+}
+
+/* One QEMU command line → its findings: what QEMU would refuse and what
+ * cannot be checked, then every rule on the same model XML builds. */
+static finding_list *
+check_qemu_cmdline (const char *source, const char *data, gsize len, const rule_options *opts)
+{
+  finding_list *list = finding_list_new (source);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (qemu_cmdline) cl = qemu_cmdline_read (data, len, &error);
+  if (cl == NULL)
+    {
+      finding_add (list, "SMU004", SEVERITY_ERROR, 0, NULL,
+                   "give one QEMU command line: as `virsh domxml-to-native qemu-argv` prints it, a launch script "
+                   "(smmuctl plan --format qemu) or a libvirt log", "%s", error->message);
+      finding_list_locate_arguments (list, argument_text, NULL);
+      return list;
+    }
+  g_autoptr (guest_domain) dom = qemu_cmdline_to_model (cl);
+  for (guint i = 0; i < cl->notes->len; i++)
+    {
+      const qemu_note *note = g_ptr_array_index (cl->notes, i);
+      finding_add (list, note_findings[note->kind].code, note_findings[note->kind].severity, note->arg, NULL,
+                   note->hint, "%s", note->message);
+    }
+  finding_list_set_domain (list, dom->name);
+  rules_check_domain (dom, opts, list);
+  if (opts->host != NULL)
+    rules_check_host (dom, opts->host, opts, list);
+  finding_list_sort (list);
+  finding_list_locate_arguments (list, argument_text, cl);
+  return list;
+}
+
 static report_input *
-check_file (const char *path, const rule_options *opts)
+check_file (const char *path, const rule_options *opts, gboolean qemu)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = domainxml_load (path, &error);
@@ -132,7 +183,9 @@ check_file (const char *path, const rule_options *opts)
     return report_input_new (path, NULL, error->message);
   gsize len = 0;
   const char *data = g_bytes_get_data (bytes, &len);
-  return report_input_new (path, domaincheck_document (path, data != NULL ? data : "", len, opts), NULL);
+  data = data != NULL ? data : "";
+  return report_input_new (path, qemu ? check_qemu_cmdline (path, data, len, opts)
+                                      : domaincheck_document (path, data, len, opts), NULL);
 }
 
 /* Files are independent of each other: check them on every CPU (each
@@ -144,6 +197,7 @@ typedef struct {
   char **paths;
   guint n;
   const rule_options *opts;
+  gboolean qemu;
   report_input **results;
   gint next; /* atomic: the next path to take */
 } file_batch;
@@ -153,14 +207,14 @@ check_files_worker (gpointer data)
 {
   file_batch *batch = data;
   for (guint i; (i = (guint) g_atomic_int_add (&batch->next, 1)) < batch->n;)
-    batch->results[i] = check_file (batch->paths[i], batch->opts);
+    batch->results[i] = check_file (batch->paths[i], batch->opts, batch->qemu);
   return NULL;
 }
 
 static void
-check_files (char **paths, const rule_options *opts, GPtrArray *inputs)
+check_files (char **paths, const rule_options *opts, gboolean qemu, GPtrArray *inputs)
 {
-  file_batch batch = { paths, g_strv_length (paths), opts, NULL, 0 };
+  file_batch batch = { paths, g_strv_length (paths), opts, qemu, NULL, 0 };
   batch.results = g_new0 (report_input *, batch.n);
   guint workers = MIN (MIN (g_get_num_processors (), MAX_WORKERS), batch.n);
   g_autoptr (GPtrArray) threads = g_ptr_array_new ();
@@ -222,6 +276,8 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
     { "json", 0, 0, G_OPTION_ARG_NONE, &a.json, "Print one JSON document (schema: validate.schema.json)", NULL },
     { "strict", 0, 0, G_OPTION_ARG_NONE, &a.strict, "Warnings fail too (exit status 1)", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, "Text output: print errors only, no summaries", NULL },
+    { "qemu", 0, 0, G_OPTION_ARG_NONE, &a.qemu,
+      "Each FILE is a QEMU command line (virsh domxml-to-native, a launch script, a libvirt log)", NULL },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &a.connect_uri,
       "Check the inactive XML of libvirt domains DOMAIN... at URI (like virsh -c)", "URI" },
     { "target-qemu", 0, 0, G_OPTION_ARG_STRING, &a.target_qemu,
@@ -238,11 +294,12 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.inputs, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
-  g_autoptr (GOptionContext) context = g_option_context_new ("FILE… | --connect URI DOMAIN…");
+  g_autoptr (GOptionContext) context = g_option_context_new ("FILE… | --qemu FILE… | --connect URI DOMAIN…");
   g_option_context_set_summary (context,
-                                "Check libvirt domain XML for accelerated SMMUv3 passthrough (\"-\" reads standard "
-                                "input).\nFindings: FILE:LINE: severity: CODE name: message; `smmuctl explain CODE` "
-                                "describes each code.");
+                                "Check libvirt domain XML, or QEMU command lines with --qemu, for accelerated SMMUv3 "
+                                "passthrough (\"-\" reads standard input).\nFindings: FILE:LINE: severity: CODE "
+                                "name: message (FILE:arg N: OPTION: … for a QEMU command line); `smmuctl explain "
+                                "CODE` describes each code.");
   g_option_context_set_description (context,
                                     "Exit status: 0 no errors (warnings allowed unless --strict), 1 errors found, "
                                     "2 usage error or an unreadable FILE,\n3 libvirt or the host not reachable, or a DOMAIN not "
@@ -253,6 +310,12 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
   const char *root = NULL;
   if (!cli_root ("validate", globals, a.root, &root, error))
     return SMMUCTL_EXIT_USAGE;
+  if (a.qemu && a.connect_uri != NULL)
+    {
+      g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
+                           "validate: --qemu reads command lines from files, --connect domains from libvirt; give one");
+      return SMMUCTL_EXIT_USAGE;
+    }
   if ((a.host_file != NULL) + (root != NULL) + a.live > 1)
     {
       g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
@@ -334,7 +397,7 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
     for (char **in = a.inputs; *in != NULL; in++)
       g_ptr_array_add (inputs, check_libvirt_domain (&libvirt, a.connect_uri, *in, &opts));
   else
-    check_files (a.inputs, &opts, inputs);
+    check_files (a.inputs, &opts, a.qemu, inputs);
   report_totals totals = { 0 };
   for (guint i = 0; i < inputs->len; i++)
     report_totals_add (&totals, g_ptr_array_index (inputs, i));

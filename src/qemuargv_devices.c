@@ -67,6 +67,22 @@ static const struct {
   { "virtserialport", DEVICE_NOT_PCI, 0, NULL },
 };
 
+/* qdev's aliases on a PCI machine (qdev-monitor.c): libvirt writes
+ * "virtio-iommu" for virtio-iommu-pci. */
+static const char *const virtio_aliases[] = { "virtio-9p", "virtio-balloon", "virtio-blk", "virtio-gpu",
+                                              "virtio-input-host", "virtio-iommu", "virtio-keyboard", "virtio-mouse",
+                                              "virtio-multitouch", "virtio-net", "virtio-rng", "virtio-scsi",
+                                              "virtio-serial", "virtio-sound", "virtio-tablet" };
+
+static const char *
+canonical_driver (const char *driver, char **owned)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (virtio_aliases); i++)
+    if (strcmp (driver, virtio_aliases[i]) == 0)
+      return *owned = g_strconcat (driver, "-pci", NULL);
+  return driver;
+}
+
 /* Name patterns for the rest: "-pci" marks a PCI device; bus-specific
  * prefixes and "-device" (virtio-mmio), "-ccw", "-cpu" mark others. */
 static const char *const not_pci_prefixes[] = { "usb-", "scsi-", "ide-", "isa-", "nvme-ns", "nvme-subsys", "tpm-",
@@ -392,6 +408,8 @@ model_read_device (model_builder *mb, const qemu_option *option, const char *dri
     }
   guest_bus_kind kind = GUEST_BUS_OTHER;
   const char *iommu_model = NULL;
+  g_autofree char *owned = NULL;
+  driver = canonical_driver (driver, &owned);
   device_role role = classify (driver, &kind, &iommu_model);
   const char *id = qemu_props_get (option->props, "id");
   const char *bus = qemu_props_get (option->props, "bus");

@@ -152,12 +152,12 @@ read_accel (model_builder *mb)
     {
       const char *name = strcmp (first->name, "enable-kvm") == 0 ? "kvm" : qemu_props_get (first->props, "accel");
       mb->dom->domain_type = g_strdup (name);
-      mb->dom->line = first->arg;
+      mb->dom->accel_line = first->arg;
     }
   else if (machine_accel != NULL)
     {
       mb->dom->domain_type = g_strndup (machine_accel, strcspn (machine_accel, ":"));
-      mb->dom->line = machine_arg;
+      mb->dom->accel_line = machine_arg;
     }
 }
 

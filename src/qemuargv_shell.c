@@ -63,10 +63,13 @@ variable_default (const char *word)
 }
 
 /* The word that runs QEMU: a qemu-system-* or qemu-kvm binary (any
- * directory), or a variable named after QEMU ($QEMU, "${QEMU:-…}"). */
+ * directory), or a variable named after QEMU ($QEMU, "${QEMU:-…}"); not
+ * QEMU's own messages in a log ("qemu-system-aarch64: terminating …"). */
 static gboolean
 is_qemu_binary (const char *word)
 {
+  if (g_str_has_suffix (word, ":"))
+    return FALSE;
   const char *path = variable_default (word);
   const char *base = strrchr (path, '/');
   base = base != NULL ? base + 1 : path;

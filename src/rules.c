@@ -9,6 +9,18 @@
 
 /* ---- shared helpers ---- */
 
+gboolean
+rules_argv (const rule_context *ctx)
+{
+  return ctx->dom->source == GUEST_SOURCE_QEMU_ARGV;
+}
+
+const char *
+rules_at (const rule_context *ctx)
+{
+  return rules_argv (ctx) ? "arg" : "line";
+}
+
 guest_bus *
 rules_bus (const rule_context *ctx, int index)
 {
@@ -44,10 +56,29 @@ rules_iommu_root_complex (const rule_context *ctx, const guest_iommu *iommu)
   return bus != NULL && guest_bus_is_root_complex (bus->kind) ? bus->index : -1;
 }
 
+/* From a command line: what QEMU calls the device, and for those QEMU
+ * creates itself, the option behind it. */
+static char *
+describe_argv_endpoint (const guest_endpoint *ep, const char *id)
+{
+  if (ep->kind == GUEST_EP_HOSTDEV)
+    return g_strdup_printf ("%s%s%s%s", ep->model, ep->host_bdf != NULL ? " " : "",
+                            ep->host_bdf != NULL ? ep->host_bdf : "", id);
+  if (g_strcmp0 (ep->element, "device") == 0)
+    return g_strdup_printf ("%s%s", ep->model, id);
+  if (g_strcmp0 (ep->element, "image") == 0)
+    return g_strdup_printf ("the %s of a disk image", ep->model);
+  if (g_strcmp0 (ep->element, "default NIC") == 0)
+    return g_strdup_printf ("QEMU's default NIC (%s)", ep->model);
+  return g_strdup_printf ("%s of -%s%s", ep->model, ep->element, id);
+}
+
 char *
-rules_describe_endpoint (const guest_endpoint *ep)
+rules_describe_endpoint (const rule_context *ctx, const guest_endpoint *ep)
 {
   g_autofree char *id = ep->id != NULL ? g_strdup_printf (" '%s'", ep->id) : g_strdup ("");
+  if (rules_argv (ctx))
+    return describe_argv_endpoint (ep, id);
   if (ep->kind == GUEST_EP_HOSTDEV)
     return g_strdup_printf ("%s %s%s", g_strcmp0 (ep->element, "interface") == 0 ? "<interface type='hostdev'>"
                                                                                   : "hostdev",
@@ -62,7 +93,7 @@ rules_describe_root_complex (const rule_context *ctx, int rc_index)
   if (rc == NULL)
     return g_strdup_printf ("pci.%d", rc_index);
   if (rc->kind == GUEST_BUS_PXB_PCIE && rc->bus_nr >= 0)
-    return g_strdup_printf ("%s (busNr %d)", rc->id, rc->bus_nr);
+    return g_strdup_printf (RULES_WORDS (ctx, "%s (busNr %d)", "%s (bus_nr %d)"), rc->id, rc->bus_nr);
   return g_strdup (rc->id);
 }
 
@@ -92,18 +123,23 @@ check_machine (const rule_context *ctx)
       smmu = g_ptr_array_index (dom->iommus, i);
   if (smmu == NULL)
     return;
+  g_autofree char *what = !rules_argv (ctx) ? g_strdup ("<iommu model='smmuv3'>")
+                          : smmu->pci_bus < 0 ? g_strdup ("-machine iommu=smmuv3")
+                                              : g_strdup_printf ("arm-smmuv3 %s", smmu->id);
   /* An absent arch or machine means the host's default: not known to be wrong. */
   if (dom->arch != NULL && strcmp (dom->arch, "aarch64") != 0)
     finding_add (ctx->out, "SMU002", SEVERITY_ERROR, smmu->line, smmu->path,
-                 "use <os><type arch='aarch64' machine='virt'>, or remove this <iommu> "
-                 "(x86 guests use model='intel' or 'virtio')",
-                 "<iommu model='smmuv3'> on an %s domain: the SMMUv3 exists only on aarch64 'virt' machines",
-                 dom->arch);
+                 RULES_WORDS (ctx, "use <os><type arch='aarch64' machine='virt'>, or remove this <iommu> "
+                                   "(x86 guests use model='intel' or 'virtio')",
+                              "run qemu-system-aarch64 -machine virt, or remove the SMMUv3 (x86 guests use "
+                              "intel-iommu or virtio-iommu-pci)"),
+                 RULES_WORDS (ctx, "%s on an %s domain: the SMMUv3 exists only on aarch64 'virt' machines",
+                              "%s on qemu-system-%s: the SMMUv3 exists only on aarch64 'virt' machines"),
+                 what, dom->arch);
   else if (dom->machine != NULL && !g_str_has_prefix (dom->machine, "virt"))
     finding_add (ctx->out, "SMU002", SEVERITY_ERROR, smmu->line, smmu->path,
-                 "use machine='virt' in <os><type>",
-                 "<iommu model='smmuv3'> on machine '%s': the SMMUv3 exists only on the 'virt' machine",
-                 dom->machine);
+                 RULES_WORDS (ctx, "use machine='virt' in <os><type>", "use -machine virt"),
+                 "%s on machine '%s': the SMMUv3 exists only on the 'virt' machine", what, dom->machine);
 }
 
 /* ---- SMU003 ---- */
@@ -141,9 +177,34 @@ nearest_driver_attr (const char *name)
   return -1;
 }
 
+/* On a command line QEMU itself refuses a property arm-smmuv3 does not
+ * have, fork spellings included: an error, where libvirt only drops it. */
+static void
+check_argv_properties (const rule_context *ctx, const guest_iommu *iommu)
+{
+  for (guint i = 0; i < iommu->unknown_attrs->len; i++)
+    {
+      const char *name = g_ptr_array_index (iommu->unknown_attrs, i);
+      int near = nearest_driver_attr (name);
+      const char *meant = near < 0 ? NULL : upstream_driver_attrs[near].prop < 0 ? "primary-bus"
+                                                                                 : upstream_driver_attrs[near].name;
+      g_autofree char *hint = meant != NULL ? g_strdup_printf ("did you mean '%s'?", meant)
+                                            : g_strdup ("arm-smmuv3's vSMMU properties are primary-bus, accel, ats, "
+                                                        "ril, ssidsize, oas and cmdqv");
+      finding_add (ctx->out, "SMU003", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                   "arm-smmuv3 %s has no property '%s'; QEMU exits: \"Property 'arm-smmuv3.%s' not found\"",
+                   iommu->id, name, name);
+    }
+}
+
 static void
 check_spellings (const rule_context *ctx, const guest_iommu *iommu)
 {
+  if (rules_argv (ctx))
+    {
+      check_argv_properties (ctx, iommu);
+      return;
+    }
   const vsmmu_prop *ssid = &iommu->props[VSMMU_PROP_SSIDSIZE];
   const feature_info *auto_feature = feature_lookup (FEAT_QEMU_SMMUV3_AUTO);
   g_autofree char *auto_since = sw_version_to_string (auto_feature->since);
@@ -219,7 +280,9 @@ root_complex_indexes (const rule_context *ctx)
   for (guint i = 0; i < ctx->dom->buses->len; i++)
     {
       const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
-      if (guest_bus_is_root_complex (bus->kind))
+      if (guest_bus_is_root_complex (bus->kind) && rules_argv (ctx))
+        g_string_append_printf (s, "%s%s", s->len ? ", " : "", bus->id);
+      else if (guest_bus_is_root_complex (bus->kind))
         g_string_append_printf (s, "%s%d (%s)", s->len ? ", " : "", bus->index, bus->id);
     }
   return g_string_free (s, FALSE);
@@ -243,12 +306,37 @@ check_pci_bus (const rule_context *ctx, const guest_iommu *iommu)
                    iommu->pci_bus, pxb->id, pxb->line,
                    bus == NULL ? "; no controller has that index" : "");
     }
+  else if (bus == NULL && rules_argv (ctx))
+    {
+      g_autofree char *hint = g_strdup_printf ("create the root complex before the arm-smmuv3 (QEMU creates devices "
+                                               "in command-line order) and name it in primary-bus: %s", indexes);
+      if (iommu->pci_bus_ref == NULL)
+        finding_add (ctx->out, "SMU101", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                     "arm-smmuv3 %s has no primary-bus; QEMU exits: \"SMMU is not attached to any PCI bus!\"",
+                     iommu->id);
+      else
+        finding_add (ctx->out, "SMU101", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                     "primary-bus=%s names no PCI bus created before the arm-smmuv3 %s; QEMU exits: \"Device '%s' "
+                     "not found\"", iommu->pci_bus_ref, iommu->id, iommu->pci_bus_ref);
+    }
   else if (bus == NULL)
     {
       g_autofree char *hint = g_strdup_printf ("point pciBus at a root complex's controller index: %s", indexes);
       finding_add (ctx->out, "SMU101", SEVERITY_ERROR, iommu->line, iommu->path, hint,
                    "pciBus='%d' names no controller: no <controller type='pci'> has index %d",
                    iommu->pci_bus, iommu->pci_bus);
+    }
+  else if (rules_argv (ctx))
+    {
+      int rc = rules_root_complex (ctx, bus->index);
+      g_autofree char *what = rules_describe_bus (bus);
+      g_autofree char *hint = rc >= 0 ? g_strdup_printf ("use the root complex above it: primary-bus=%s",
+                                                         rules_bus (ctx, rc)->id)
+                                      : g_strdup_printf ("name a root complex in primary-bus: %s", indexes);
+      finding_add (ctx->out, "SMU102", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                   "primary-bus=%s names the %s (arg %d), which is not a root complex; QEMU exits: \"SMMU should "
+                   "be attached to a default PCIe root complex(pcie.0) or a pxb-pcie based root complex\"",
+                   iommu->pci_bus_ref, what, bus->line);
     }
   else
     {
@@ -283,8 +371,15 @@ check_iommu_layout (const rule_context *ctx)
           if (machine_wide != NULL)
             finding_add (ctx->out, "SMU104", SEVERITY_ERROR, iommu->line, iommu->path,
                          "keep one; give further vSMMUs a pciBus naming a pcie-expander-bus",
-                         "a second machine-wide smmuv3: %s (line %d) already serves pcie.0",
-                         machine_wide->id, machine_wide->line);
+                         "a second machine-wide smmuv3: %s (%s %d) already serves pcie.0",
+                         machine_wide->id, rules_at (ctx), machine_wide->line);
+          else if (per_bus != NULL && rules_argv (ctx))
+            finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
+                         "drop iommu=smmuv3 from -machine, and give pcie.0 its own -device "
+                         "arm-smmuv3,primary-bus=pcie.0 if it needs one",
+                         "-machine iommu=smmuv3 mixed with the per-bus arm-smmuv3 %s (arg %d); QEMU exits: \"virt "
+                         "machine already has iommu=smmuv3 set. Doesn't support incompatible iommus\"",
+                         per_bus->id, per_bus->line);
           else if (per_bus != NULL)
             finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
                          "give this <iommu> a <driver pciBus='0'/> (the per-bus form for pcie.0)",
@@ -298,9 +393,13 @@ check_iommu_layout (const rule_context *ctx)
         {
           const guest_iommu *other = per_bus != NULL ? per_bus : machine_wide;
           finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
-                       "remove this <iommu>: the SMMUv3 vSMMUs translate the devices below them",
-                       "<iommu model='%s'> mixed with the smmuv3 %s (line %d); the virt machine takes one kind "
-                       "of IOMMU", iommu->model != NULL ? iommu->model : "(none)", other->id, other->line);
+                       RULES_WORDS (ctx, "remove this <iommu>: the SMMUv3 vSMMUs translate the devices below them",
+                                    "remove that IOMMU device: the SMMUv3 vSMMUs translate the devices below them"),
+                       RULES_WORDS (ctx, "<iommu model='%s'> mixed with the smmuv3 %s (line %d); the virt machine "
+                                         "takes one kind of IOMMU",
+                                    "the %s IOMMU mixed with the SMMUv3 %s (arg %d); the virt machine takes one kind "
+                                    "of IOMMU (QEMU: \"Doesn't support incompatible iommus\")"),
+                       iommu->model != NULL ? iommu->model : "(none)", other->id, other->line);
         }
     }
   /* Two per-bus vSMMUs on one root complex. */
@@ -315,8 +414,14 @@ check_iommu_layout (const rule_context *ctx)
             {
               g_autofree char *where = rules_describe_root_complex (ctx, rc);
               finding_add (ctx->out, "SMU104", SEVERITY_ERROR, a->line, a->path,
-                           "one vSMMU per root complex: point this one at another pcie-expander-bus, or remove it",
-                           "a second IOMMU on %s: %s (line %d) already serves it", where, b->id, b->line);
+                           RULES_WORDS (ctx, "one vSMMU per root complex: point this one at another "
+                                             "pcie-expander-bus, or remove it",
+                                        "one vSMMU per root complex: point this one's primary-bus at another "
+                                        "pxb-pcie, or remove it"),
+                           RULES_WORDS (ctx, "a second IOMMU on %s: %s (line %d) already serves it",
+                                        "a second IOMMU on %s: %s (arg %d) already serves it; QEMU exits: \"An "
+                                        "iommu is already attached to this bus\""),
+                           where, b->id, b->line);
               break;
             }
         }
@@ -373,17 +478,22 @@ check_hostdev_vsmmu (const rule_context *ctx)
       const guest_iommu *iommu = guest_iommu_for_root_complex (ctx->dom, rc);
       if (accel ? iommu != NULL && guest_iommu_is_accel (iommu) : iommu != NULL)
         continue;
-      g_autofree char *what = rules_describe_endpoint (ep);
+      g_autofree char *what = rules_describe_endpoint (ctx, ep);
       g_autofree char *where = rules_describe_root_complex (ctx, rc);
       g_autofree char *note = NULL;
       const char *placement = rules_placement_note (ep, &note);
       if (accel)
         {
-          g_autofree char *hint = g_strdup_printf ("address it to a root port below %s, the root complex whose "
-                                                   "vSMMU stands for its host SMMU", accel_rcs);
+          g_autofree char *hint = g_strdup_printf (RULES_WORDS (ctx, "address it to a root port below %s, the root "
+                                                                     "complex whose vSMMU stands for its host SMMU",
+                                                                "plug it (bus=) into a root port below %s, the root "
+                                                                "complex whose vSMMU stands for its host SMMU"),
+                                                   accel_rcs);
           finding_add (ctx->out, "SMU106", SEVERITY_ERROR, ep->line, ep->path, hint,
                        "%s is below %s, which has %s; the domain's accelerated vSMMUs serve %s%s", what, where,
-                       iommu == NULL ? "no vSMMU" : "a vSMMU without accel='on'", accel_rcs, placement);
+                       iommu == NULL ? "no vSMMU" : RULES_WORDS (ctx, "a vSMMU without accel='on'",
+                                                                 "a vSMMU without accel=on"),
+                       accel_rcs, placement);
         }
       else
         finding_add (ctx->out, "SMU106", SEVERITY_WARNING, ep->line, ep->path,
@@ -405,7 +515,12 @@ check_unresolved (const rule_context *ctx)
       if (!pxb_dangling && (guest_bus_is_root_complex (bus->kind) || rules_root_complex (ctx, bus->index) >= 0))
         continue;
       g_autofree char *what = rules_describe_bus (bus);
-      if (rules_bus (ctx, bus->parent) == NULL)
+      if (rules_bus (ctx, bus->parent) == NULL && rules_argv (ctx))
+        finding_add (ctx->out, "SMU107", SEVERITY_ERROR, bus->line, bus->path,
+                     "create that bus earlier on the command line (QEMU creates devices in order), or correct bus=",
+                     "%s has bus=%s, which names no PCI bus created before it; QEMU exits: \"Bus '%s' not found\"",
+                     what, bus->parent_ref, bus->parent_ref);
+      else if (rules_bus (ctx, bus->parent) == NULL)
         finding_add (ctx->out, "SMU107", SEVERITY_ERROR, bus->line, bus->path,
                      "plug it into an existing controller, or add the controller with that index",
                      "%s is plugged into bus %d, but no controller has index %d; libvirt would add a default "
@@ -421,7 +536,15 @@ check_unresolved (const rule_context *ctx)
       const guest_endpoint *ep = g_ptr_array_index (ctx->dom->endpoints, i);
       if (ep->bus < 0 || rules_bus (ctx, ep->bus) != NULL)
         continue;
-      g_autofree char *what = rules_describe_endpoint (ep);
+      g_autofree char *what = rules_describe_endpoint (ctx, ep);
+      if (rules_argv (ctx))
+        {
+          finding_add (ctx->out, "SMU107", SEVERITY_ERROR, ep->line, ep->path,
+                       "create that bus earlier on the command line (QEMU creates devices in order), or correct bus=",
+                       "%s has bus=%s, which names no PCI bus created before it; QEMU exits: \"Bus '%s' not "
+                       "found\"", what, ep->bus_ref, ep->bus_ref);
+          continue;
+        }
       finding_add (ctx->out, "SMU107", SEVERITY_ERROR, ep->line, ep->path,
                    "change bus= to the index of an existing root port, or add that controller",
                    "%s is addressed to bus 0x%02x, but no controller has index %d; libvirt would add a "
@@ -437,11 +560,19 @@ check_pxb_numa (const rule_context *ctx)
       const guest_bus *bus = g_ptr_array_index (ctx->dom->buses, i);
       if (bus->kind != GUEST_BUS_PXB_PCIE || bus->numa_node < 0 || guest_has_numa_cell (ctx->dom, bus->numa_node))
         continue;
-      g_autofree char *hint = g_strdup_printf ("add <cell id='%d' …/> to <cpu><numa>, or remove <node> from the "
-                                               "controller's <target>", bus->numa_node);
-      finding_add (ctx->out, "SMU108", SEVERITY_ERROR, bus->line, bus->path, hint,
-                   "pcie-expander-bus %s is on guest NUMA node %d, but the guest has %s",
-                   bus->id, bus->numa_node, ctx->dom->numa_cells->len ? "no such <cell>" : "no NUMA cells");
+      g_autofree char *hint = g_strdup_printf (RULES_WORDS (ctx, "add <cell id='%d' …/> to <cpu><numa>, or remove "
+                                                                 "<node> from the controller's <target>",
+                                                            "add -numa node,nodeid=%d,… (with its memory), or drop "
+                                                            "numa_node"), bus->numa_node);
+      if (rules_argv (ctx))
+        finding_add (ctx->out, "SMU108", SEVERITY_ERROR, bus->line, bus->path, hint,
+                     "pxb-pcie %s has numa_node=%d, but the guest has %s; QEMU exits: \"Illegal numa node %d\"",
+                     bus->id, bus->numa_node, ctx->dom->numa_cells->len ? "no such -numa node" : "no -numa nodes",
+                     bus->numa_node);
+      else
+        finding_add (ctx->out, "SMU108", SEVERITY_ERROR, bus->line, bus->path, hint,
+                     "pcie-expander-bus %s is on guest NUMA node %d, but the guest has %s",
+                     bus->id, bus->numa_node, ctx->dom->numa_cells->len ? "no such <cell>" : "no NUMA cells");
     }
 }
 

@@ -27,8 +27,28 @@ pcie0_root_port (const rule_context *ctx)
 }
 
 static char *
-emulated_hint (const rule_context *ctx, const guest_endpoint *ep)
+emulated_hint_argv (const rule_context *ctx, const guest_endpoint *ep, int rc)
 {
+  const guest_bus *port = pcie0_root_port (ctx);
+  g_autofree char *target = rc == 0 ? g_strdup ("a root port below a pxb-pcie whose vSMMU is not accelerated")
+                            : port != NULL ? g_strdup_printf ("a root port of pcie.0, e.g. bus=%s (arg %d)", port->id,
+                                                              port->line)
+                                           : g_strdup ("a pcie-root-port you add on pcie.0 (-device "
+                                                       "pcie-root-port,id=…,chassis=…,bus=pcie.0)");
+  if (g_strcmp0 (ep->element, "default NIC") == 0)
+    return g_strdup ("add -nodefaults (or -nic none) to drop QEMU's default NIC");
+  if (g_strcmp0 (ep->element, "device") != 0)
+    return g_strdup_printf ("give the device its own -device with bus= naming %s", target);
+  if (!ep->address_explicit)
+    return g_strdup_printf ("give it bus= naming %s", target);
+  return g_strdup_printf ("move it to %s", target);
+}
+
+static char *
+emulated_hint (const rule_context *ctx, const guest_endpoint *ep, int rc)
+{
+  if (rules_argv (ctx))
+    return emulated_hint_argv (ctx, ep, rc);
   const guest_bus *port = pcie0_root_port (ctx);
   g_autofree char *target = port != NULL
     ? g_strdup_printf ("a root port of pcie.0, e.g. <address type='pci' bus='0x%02x' slot='0x00' function='0x0'/> "
@@ -60,27 +80,32 @@ check_below (const rule_context *ctx, const guest_iommu *iommu, int rc)
           if (ep->iommufd == TRI_YES)
             continue; /* what accelerated SMMUv3 wants: nothing to say */
         }
-      g_autofree char *what = rules_describe_endpoint (ep);
+      g_autofree char *what = rules_describe_endpoint (ctx, ep);
       g_autofree char *note = NULL;
       const char *placement = rules_placement_note (ep, &note);
       if (ep->kind == GUEST_EP_EMULATED)
         {
-          g_autofree char *hint = emulated_hint (ctx, ep);
+          g_autofree char *hint = emulated_hint (ctx, ep, rc);
           finding_add (ctx->out, "SMU201", SEVERITY_ERROR, ep->line, ep->path, hint,
-                       "%s sits below %s, whose vSMMU %s (line %d) is accelerated; QEMU exits: \"Emulated "
+                       "%s sits below %s, whose vSMMU %s (%s %d) is accelerated; QEMU exits: \"Emulated "
                        "endpoint devices are not allowed when using arm-smmuv3,accel=on\"%s",
-                       what, where, iommu->id, iommu->line, placement);
+                       what, where, iommu->id, rules_at (ctx), iommu->line, placement);
           continue;
         }
       g_autofree char *since_hostdev = sw_version_to_string (feature_lookup (FEAT_LIBVIRT_HOSTDEV_IOMMUFD)->since);
       g_autofree char *since_domain = sw_version_to_string (feature_lookup (FEAT_LIBVIRT_DOMAIN_IOMMUFD)->since);
-      g_autofree char *hint = g_strdup_printf ("add <driver iommufd='yes'/> to the hostdev at line %d (libvirt %s+), "
-                                               "or <iommufd enabled='yes'/> for the whole domain (libvirt %s+)",
-                                               ep->line, since_hostdev, since_domain);
+      g_autofree char *since_qemu = sw_version_to_string (feature_lookup (FEAT_QEMU_IOMMUFD)->since);
+      g_autofree char *hint = rules_argv (ctx)
+        ? g_strdup_printf ("add iommufd=iommufd0 to it, and -object iommufd,id=iommufd0 once (QEMU %s+)", since_qemu)
+        : g_strdup_printf ("add <driver iommufd='yes'/> to the hostdev at line %d (libvirt %s+), "
+                           "or <iommufd enabled='yes'/> for the whole domain (libvirt %s+)",
+                           ep->line, since_hostdev, since_domain);
       const char *why = ep->iommufd == TRI_NO ? (ep->iommufd_from_domain ? "the domain-level <iommufd> is off"
                                                                           : "it has iommufd='no'")
-                                              : "it has no <driver iommufd='yes'/>, so it uses the legacy VFIO "
-                                                "container";
+                                              : RULES_WORDS (ctx, "it has no <driver iommufd='yes'/>, so it uses "
+                                                                  "the legacy VFIO container",
+                                                             "it has no iommufd=, so it uses the legacy VFIO "
+                                                             "container");
       finding_add (ctx->out, "SMU202", SEVERITY_ERROR, ep->line, ep->path, hint,
                    "%s below the accelerated vSMMU %s on %s does not use iommufd: %s; QEMU exits: \"vfio-pci "
                    "endpoint devices without an iommufd backend not allowed when using arm-smmuv3,accel=on\"%s",
@@ -93,8 +118,10 @@ check_below (const rule_context *ctx, const guest_iommu *iommu, int rc)
       for (int p = 0; p < VSMMU_N_PROPS; p++)
         uses_auto |= iommu->props[p].state == PROP_AUTO;
       finding_add (ctx->out, "SMU203", SEVERITY_ERROR, iommu->line, iommu->path,
-                   "put at least one <hostdev> (vfio-pci with iommufd) on a root port below this root complex, "
-                   "or remove the vSMMU",
+                   RULES_WORDS (ctx, "put at least one <hostdev> (vfio-pci with iommufd) on a root port below this "
+                                     "root complex, or remove the vSMMU",
+                                "plug at least one -device vfio-pci,…,iommufd=… into a root port below this root "
+                                "complex, or remove the vSMMU"),
                    "the accelerated vSMMU %s on %s has no cold-plugged vfio-pci device below it; %s", iommu->id,
                    where, uses_auto ? "with 'auto' properties QEMU exits: \"arm-smmuv3 accel=on with 'auto' "
                                       "properties requires at least one cold-plugged VFIO device\""
@@ -111,12 +138,16 @@ check_below (const rule_context *ctx, const guest_iommu *iommu, int rc)
       for (guint j = 0; j < ctx->dom->endpoints->len && empty; j++)
         empty = ((const guest_endpoint *) g_ptr_array_index (ctx->dom->endpoints, j))->bus != bus->index;
       g_autofree char *what = rules_describe_bus (bus);
-      g_autofree char *hint = g_strdup_printf ("add hotplug='off' to the <target> of the controller at line %d%s",
+      g_autofree char *hint = g_strdup_printf (RULES_WORDS (ctx, "add hotplug='off' to the <target> of the "
+                                                                 "controller at line %d%s",
+                                                            "add hotplug=off to the -device at arg %d%s"),
                                                bus->line, empty ? ", or remove the port" : "");
+      /* libvirt fills free ports with devices that have no address; QEMU does not. */
       finding_add (ctx->out, "SMU204", SEVERITY_WARNING, bus->line, bus->path, hint,
                    "%s below the accelerated vSMMU %s on %s allows hotplug; devices hotplugged there cannot "
                    "attach to the vSMMU%s", what, iommu->id, where,
-                   empty ? ". It is also empty: libvirt would place the next device without an address there" : "");
+                   empty && !rules_argv (ctx) ? ". It is also empty: libvirt would place the next device without "
+                                                "an address there" : "");
     }
 }
 
@@ -127,31 +158,49 @@ check_props (const rule_context *ctx, const guest_iommu *iommu)
   gboolean accel = guest_iommu_is_accel (iommu);
   const vsmmu_prop *ats = &iommu->props[VSMMU_PROP_ATS], *ril = &iommu->props[VSMMU_PROP_RIL];
   const vsmmu_prop *oas = &iommu->props[VSMMU_PROP_OAS], *ssid = &iommu->props[VSMMU_PROP_SSIDSIZE];
-  if (oas->state == PROP_AUTO)
+  /* QEMU 11.1 takes oas=auto on its command line; libvirt has no 'auto' at all. */
+  if (oas->state == PROP_AUTO && !rules_argv (ctx))
     finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path,
                  "set oas='44' or oas='48' (the host SMMU's output size, see smmuctl probe)",
                  "oas='auto' is not accepted: QEMU has no auto for oas (only ats, ril and ssidsize)");
   else if (oas->state == PROP_VALUE && oas->value != 44 && oas->value != 48)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path, "use oas='44' or oas='48'",
-                 "oas='%u': QEMU's SMMUv3 implements only 44- and 48-bit output addresses", oas->value);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path,
+                 RULES_WORDS (ctx, "use oas='44' or oas='48'", "use oas=44 or oas=48"),
+                 RULES_WORDS (ctx, "oas='%u': QEMU's SMMUv3 implements only 44- and 48-bit output addresses",
+                              "oas=%u: QEMU's SMMUv3 implements only 44- and 48-bit output addresses; QEMU exits: "
+                              "\"QEMU SMMUv3 model only implements auto, 44 bit, or 48 bit OAS\""), oas->value);
   if (ssid->state == PROP_VALUE && ssid->value > 20)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path, "use ssidsize from 0 to 20, or 'auto'",
-                 "%s='%u': QEMU accepts SubstreamID widths of 0 to 20 bits", ssid->spelling, ssid->value);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path,
+                 RULES_WORDS (ctx, "use ssidsize from 0 to 20, or 'auto'", "use ssidsize from 0 to 20, or auto"),
+                 RULES_WORDS (ctx, "%s='%u': QEMU accepts SubstreamID widths of 0 to 20 bits",
+                              "%s=%u: QEMU accepts SubstreamID widths of 0 to 20 bits"),
+                 ssid->spelling, ssid->value);
   if (accel)
     return;
-  const char *accel_text = iommu->props[VSMMU_PROP_ACCEL].state == PROP_VALUE ? "accel='off'" : "no accel='on'";
+  const char *accel_text = iommu->props[VSMMU_PROP_ACCEL].state == PROP_VALUE
+                             ? RULES_WORDS (ctx, "accel='off'", "accel=off")
+                             : RULES_WORDS (ctx, "no accel='on'", "no accel=on");
+  const char *hint = RULES_WORDS (ctx, "add accel='on', or drop it", "add accel=on, or drop it");
   if (ats->state == PROP_VALUE && ats->value == 1)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ats->line, iommu->path, "add accel='on', or drop ats",
-                 "ats='on' with %s: QEMU exits: \"ats can only be enabled if accel=on\"", accel_text);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ats->line, iommu->path,
+                 RULES_WORDS (ctx, "add accel='on', or drop ats", "add accel=on, or drop ats"),
+                 RULES_WORDS (ctx, "ats='on' with %s: QEMU exits: \"ats can only be enabled if accel=on\"",
+                              "ats=on with %s: QEMU exits: \"ats can only be enabled if accel=on\""), accel_text);
   if (ril->state == PROP_VALUE && ril->value == 0)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ril->line, iommu->path, "add accel='on', or drop ril",
-                 "ril='off' with %s: QEMU exits: \"ril can only be disabled if accel=on\"", accel_text);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ril->line, iommu->path,
+                 RULES_WORDS (ctx, "add accel='on', or drop ril", "add accel=on, or drop ril"),
+                 RULES_WORDS (ctx, "ril='off' with %s: QEMU exits: \"ril can only be disabled if accel=on\"",
+                              "ril=off with %s: QEMU exits: \"ril can only be disabled if accel=on\""), accel_text);
   if (oas->state == PROP_VALUE && oas->value == 48)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path, "add accel='on', or drop oas",
-                 "oas='48' with %s: QEMU exits: \"OAS must be 44 bits when accel=off\"", accel_text);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path,
+                 RULES_WORDS (ctx, "add accel='on', or drop oas", "add accel=on, or drop oas"),
+                 RULES_WORDS (ctx, "oas='48' with %s: QEMU exits: \"OAS must be 44 bits when accel=off\"",
+                              "oas=48 with %s: QEMU exits: \"OAS must be 44 bits when accel=off\""), accel_text);
   if (ssid->state == PROP_VALUE && ssid->value > 0 && ssid->value <= 20)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path, "add accel='on', or drop it",
-                 "%s='%u' with %s: QEMU exits: \"ssidsize can only be greater than 0 bits if accel=on\"",
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path, hint,
+                 RULES_WORDS (ctx, "%s='%u' with %s: QEMU exits: \"ssidsize can only be greater than 0 bits if "
+                                   "accel=on\"",
+                              "%s=%u with %s: QEMU exits: \"ssidsize can only be greater than 0 bits if accel=on\""),
                  ssid->spelling, ssid->value, accel_text);
 }
 
@@ -175,23 +224,42 @@ rules_check_accel (const rule_context *ctx)
         continue; /* SMU101-103 */
       if (rc == 0)
         finding_add (ctx->out, "SMU208", SEVERITY_WARNING, iommu->line, iommu->path,
-                     "put the passthrough devices on a pcie-expander-bus and attach the accelerated vSMMU there",
-                     "the accelerated vSMMU %s is on pcie.0, where libvirt puts every emulated device it adds or "
-                     "places itself (USB, balloon, virtio-serial, video, devices without an address)", iommu->id);
+                     RULES_WORDS (ctx, "put the passthrough devices on a pcie-expander-bus and attach the "
+                                       "accelerated vSMMU there",
+                                  "put the passthrough devices below a pxb-pcie and point the accelerated vSMMU's "
+                                  "primary-bus at it"),
+                     RULES_WORDS (ctx, "the accelerated vSMMU %s is on pcie.0, where libvirt puts every emulated "
+                                       "device it adds or places itself (USB, balloon, virtio-serial, video, devices "
+                                       "without an address)",
+                                  "the accelerated vSMMU %s is on pcie.0, where QEMU puts the NICs of -nic and -net, "
+                                  "its default NIC, and every PCI device without bus= while there is no pxb-pcie"),
+                     iommu->id);
       check_below (ctx, iommu, rc);
     }
   if (first_accel == NULL)
     return;
-  if (g_strcmp0 (dom->domain_type, "kvm") != 0)
+  if (g_strcmp0 (dom->domain_type, "kvm") != 0 && rules_argv (ctx))
+    {
+      g_autofree char *runs = dom->domain_type != NULL
+        ? g_strdup_printf ("QEMU runs with -accel %s", dom->domain_type)
+        : g_strdup ("QEMU runs with TCG, its default (no -accel kvm, -enable-kvm or -machine accel=kvm)");
+      finding_add (ctx->out, "SMU205", SEVERITY_ERROR, dom->accel_line > 0 ? dom->accel_line : dom->line, NULL,
+                   "use -accel kvm (on an Arm host with KVM; -cpu host needs it too)",
+                   "%s, but the accelerated vSMMU %s (arg %d) needs KVM; QEMU exits: \"SMMUv3 accel=on requires "
+                   "KVM with kernel-irqchip=on support\"", runs, first_accel->id, first_accel->line);
+    }
+  else if (g_strcmp0 (dom->domain_type, "kvm") != 0)
     finding_add (ctx->out, "SMU205", SEVERITY_ERROR, dom->line, "/domain", "use <domain type='kvm'>",
                  "the domain is type='%s' but the accelerated vSMMU %s (line %d) needs KVM; QEMU exits: "
                  "\"SMMUv3 accel=on requires KVM with kernel-irqchip=on support\"",
                  dom->domain_type != NULL ? dom->domain_type : "(none)", first_accel->id, first_accel->line);
   if (dom->acpi != TRI_YES)
     finding_add (ctx->out, "SMU206", SEVERITY_ERROR, first_accel->line, first_accel->path,
-                 "add <acpi/> to <features> (and boot with UEFI, <os firmware='efi'>)",
-                 "ACPI is off (no <features><acpi/>), so the guest boots with a device tree; QEMU exits: "
-                 "\"SMMUv3 with accel=on not supported for DT\"");
+                 RULES_WORDS (ctx, "add <acpi/> to <features> (and boot with UEFI, <os firmware='efi'>)",
+                              "drop acpi=off from -machine (and boot UEFI firmware, e.g. -drive if=pflash,…)"),
+                 "ACPI is off (%s), so the guest boots with a device tree; QEMU exits: "
+                 "\"SMMUv3 with accel=on not supported for DT\"",
+                 RULES_WORDS (ctx, "no <features><acpi/>", "-machine acpi=off"));
   finding_add (ctx->out, "SMU207", SEVERITY_INFO, first_accel->line, first_accel->path, NULL,
                "accelerated vSMMUs block live migration and save/restore (\"Migration not supported with SMMUv3 "
                "accelerator mode enabled\")");

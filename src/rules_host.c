@@ -25,6 +25,15 @@ check_hostdevs (const guest_domain *dom, const host_model *host, finding_list *o
       if (ep->kind != GUEST_EP_HOSTDEV)
         continue;
       const char *path = ep->path;
+      if (ep->host_bdf == NULL && ep->host_unknown != NULL)
+        {
+          /* Passed by file descriptor: which host device is not said, and not guessed. */
+          finding_add (out, "SMU309", SEVERITY_INFO, ep->line, path,
+                       "validate the domain XML against the host instead, or write host= on the command line",
+                       "the host device of %s '%s' is unknown: %s; the host rules leave it out", ep->model,
+                       ep->id != NULL ? ep->id : "", ep->host_unknown);
+          continue;
+        }
       const host_pci_device *dev = host_find_device (host, ep->host_bdf);
       if (dev == NULL)
         {
@@ -331,9 +340,10 @@ check_mmio (const guest_domain *dom, const host_model *host, finding_list *out)
   while (fit < need && fit < (G_MAXUINT64 >> 1))
     fit <<= 1;
   g_autofree char *fit_text = units_format_size (fit);
-  g_autofree char *hint = g_strdup_printf ("raise the window to at least %s: <qemu:commandline><qemu:arg "
-                                           "value='-machine'/><qemu:arg value='highmem-mmio-size=%" G_GUINT64_FORMAT
-                                           "'/></qemu:commandline>", fit_text, fit);
+  g_autofree char *hint = dom->source == GUEST_SOURCE_QEMU_ARGV
+    ? g_strdup_printf ("raise the window to at least %s: -machine highmem-mmio-size=%" G_GUINT64_FORMAT, fit_text, fit)
+    : g_strdup_printf ("raise the window to at least %s: <qemu:commandline><qemu:arg value='-machine'/><qemu:arg "
+                       "value='highmem-mmio-size=%" G_GUINT64_FORMAT "'/></qemu:commandline>", fit_text, fit);
   finding_add (out, "SMU402", SEVERITY_WARNING, dom->mmio64_line > 0 ? dom->mmio64_line : dom->line, NULL, hint,
                "the assigned devices' 64-bit BARs need %s but the 64-bit MMIO window is %s%s; the guest cannot map them",
                need_text, window_text, dom->mmio64_size > 0 ? "" : " (QEMU virt's default)");

@@ -13,6 +13,15 @@ typedef struct {
   guest_bus *bus_by_index[RULES_MAX_BUS_INDEX + 1];
 } rule_context;
 
+/* Findings speak the language of what was checked: libvirt XML (lines,
+ * <elements>, pciBus) or a QEMU command line (argument positions, -device
+ * options, primary-bus).  RULES_WORDS picks one of two literals, so that
+ * both stay checked as printf formats. */
+gboolean rules_argv (const rule_context *ctx);
+#define RULES_WORDS(ctx, xml, argv) (rules_argv (ctx) ? (argv) : (xml))
+/* What the model's line numbers count: "line", or "arg" for a command line. */
+const char *rules_at (const rule_context *ctx);
+
 guest_bus *rules_bus (const rule_context *ctx, int index);
 /* Root complex index of a guest bus, -1 when it does not resolve. */
 int rules_root_complex (const rule_context *ctx, int bus_index);
@@ -22,9 +31,10 @@ int rules_iommu_root_complex (const rule_context *ctx, const guest_iommu *iommu)
 gboolean rules_is_smmuv3 (const guest_iommu *iommu);
 
 /* "hostdev 0008:01:00.0 'hostdev0'", "<interface> 'net0' (virtio-net-pci)",
- * "<disk> (virtio-blk-pci)". */
-char *rules_describe_endpoint (const guest_endpoint *ep);
-/* "pcie.0", "pci.1 (busNr 252)" */
+ * "<disk> (virtio-blk-pci)"; from a command line "vfio-pci 0008:01:00.0
+ * 'hostdev0'", "virtio-net-pci 'net0'", "virtio-blk-pci of -drive". */
+char *rules_describe_endpoint (const rule_context *ctx, const guest_endpoint *ep);
+/* "pcie.0", "pci.1 (busNr 252)" ("bus_nr 252" from a command line) */
 char *rules_describe_root_complex (const rule_context *ctx, int rc_index);
 /* "pcie-root-port pci.3" */
 char *rules_describe_bus (const guest_bus *bus);

@@ -107,9 +107,11 @@ check_feature (const rule_context *ctx, const feature_info *f, sw_version target
                                          : g_strdup_printf ("is in no %s release yet", product);
   g_autofree char *action = since != NULL ? g_strdup_printf ("upgrade the target to %s %s", product, since)
                                           : g_strdup ("remove it unless the target is a vendor build with it");
-  g_autofree char *hint = g_strdup_printf ("%s, or write the XML for %s %s (smmuctl plan --target-%s %s)", action,
-                                           product, target_text, f->kind == SW_QEMU ? "qemu" : "libvirt",
-                                           target_text);
+  g_autofree char *hint = rules_argv (ctx)
+    ? g_strdup_printf ("%s, or plan the command line for QEMU %s (smmuctl plan --format qemu --target-qemu %s)",
+                       action, target_text, target_text)
+    : g_strdup_printf ("%s, or write the XML for %s %s (smmuctl plan --target-%s %s)", action, product,
+                       target_text, f->kind == SW_QEMU ? "qemu" : "libvirt", target_text);
   finding_add (ctx->out, "SMU501", SEVERITY_ERROR, u.line, u.path, hint,
                "%s %s; the target %s is %s%s%s", f->what, needs, product, target_text,
                f->kind == SW_LIBVIRT ? ", which drops what it does not know at define time" : "", more);
@@ -125,7 +127,8 @@ rules_check_target (const rule_context *ctx)
       const feature_info *f = &features[i];
       if (f->kind == SW_QEMU && ctx->opts->have_target_qemu)
         check_feature (ctx, f, ctx->opts->target_qemu);
-      else if (f->kind == SW_LIBVIRT && ctx->opts->have_target_libvirt)
+      /* A command line is past libvirt: only QEMU's releases apply to it. */
+      else if (f->kind == SW_LIBVIRT && ctx->opts->have_target_libvirt && !rules_argv (ctx))
         check_feature (ctx, f, ctx->opts->target_libvirt);
     }
 }

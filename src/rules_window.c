@@ -50,10 +50,13 @@ check_bus_ranges (const rule_context *ctx)
       if (a->rc->kind == GUEST_BUS_PXB_PCIE && a->last > GUEST_BUS_LAST)
         {
           int better = free_bus_nr (ranges, a->rc, span);
-          g_autofree char *hint = better >= 0 ? g_strdup_printf ("lower busNr to %d or below", better)
+          g_autofree char *hint = better >= 0 ? g_strdup_printf (RULES_WORDS (ctx, "lower busNr to %d or below",
+                                                                              "lower bus_nr to %d or below"), better)
                                               : g_strdup ("remove ports below it");
           finding_add (ctx->out, "SMU401", SEVERITY_ERROR, a->rc->line, a->rc->path, hint,
-                       "pcie-expander-bus %s needs buses %d-%d (busNr %d plus %d port%s below it), past bus 255",
+                       RULES_WORDS (ctx, "pcie-expander-bus %s needs buses %d-%d (busNr %d plus %d port%s below "
+                                         "it), past bus 255",
+                                    "pxb-pcie %s needs buses %d-%d (bus_nr %d plus %d port%s below it), past bus 255"),
                        a->rc->id, a->first, a->last, a->first, span, span == 1 ? "" : "s");
         }
       for (guint j = 0; j < i; j++)
@@ -65,8 +68,11 @@ check_bus_ranges (const rule_context *ctx)
           const bus_range *moved = a->rc->kind == GUEST_BUS_PXB_PCIE ? a : b;
           const bus_range *other = moved == a ? b : a;
           int better = free_bus_nr (ranges, moved->rc, moved->last - moved->first);
-          g_autofree char *hint = better >= 0 ? g_strdup_printf ("set busNr='%d' on %s (line %d), clear of every "
-                                                                 "other range", better, moved->rc->id, moved->rc->line)
+          g_autofree char *hint = better >= 0 ? g_strdup_printf (RULES_WORDS (ctx, "set busNr='%d' on %s (line %d), "
+                                                                                   "clear of every other range",
+                                                                              "set bus_nr=%d on %s (arg %d), clear "
+                                                                              "of every other range"),
+                                                                 better, moved->rc->id, moved->rc->line)
                                               : g_strdup ("fewer ports per root complex, or fewer root complexes");
           finding_add (ctx->out, "SMU401", SEVERITY_ERROR, moved->rc->line, moved->rc->path, hint,
                        "bus numbers overlap: %s takes buses %d-%d and %s takes %d-%d (each port, switch port "
@@ -115,8 +121,8 @@ check_mmio_window (const rule_context *ctx)
   if (hostdevs == 0 || ctx->opts->host != NULL)
     return;
   g_autofree char *declared = units_format_size (size);
-  g_autofree char *window = dom->mmio64_line != 0 ? g_strdup_printf ("%s (declared at line %d)", declared,
-                                                                     dom->mmio64_line)
+  g_autofree char *window = dom->mmio64_line != 0 ? g_strdup_printf ("%s (declared at %s %d)", declared,
+                                                                     rules_at (ctx), dom->mmio64_line)
                                                   : g_strdup_printf ("QEMU's default %s", default_text);
   /* Without a host the BAR sizes are unknown: say what is declared, decide nothing. */
   finding_add (ctx->out, "SMU402", SEVERITY_INFO, dom->mmio64_line != 0 ? dom->mmio64_line : dom->line,

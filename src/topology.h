@@ -124,7 +124,8 @@ typedef struct {
   GPtrArray *iommus;      /* guest_iommu* */
   GPtrArray *endpoints;   /* guest_endpoint* */
   GArray *numa_cells;     /* guest_numa_cell */
-  int line;               /* of <domain> */
+  int line;               /* of <domain>; QEMU argv: of the first -machine */
+  int accel_line;         /* QEMU argv: of the option that chose the accelerator, 0 for QEMU's default */
   int iommu_machine_wide_line; /* <features><… iommu> or a pciBus-less smmuv3; 0 when none */
 } guest_domain;
 

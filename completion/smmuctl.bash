@@ -21,7 +21,7 @@ _smmuctl_flags_plan='-h --help --hwinfo --all-vfio --managed --managed-peers --n
 _smmuctl_valued_plan='--root --host --iort --hwinfo-json -d --device --vendor --base --name --memory
   --vcpus --layout --bus-headroom --target-qemu --target-libvirt --format -o --output --firmware
   --firmware-vars --nvram'
-_smmuctl_flags_validate='-h --help --json --strict -q --quiet --live'
+_smmuctl_flags_validate='-h --help --json --strict -q --quiet --live --qemu'
 _smmuctl_valued_validate='-c --connect --target-qemu --target-libvirt --host --root --iort --hwinfo-json'
 _smmuctl_flags_verify='-h --help --json --strict -q --quiet'
 _smmuctl_valued_verify='--plan --root --iort'

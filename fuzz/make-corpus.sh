@@ -7,6 +7,8 @@
 #   domainxml  tests/data/domains/cases/, the plan golden and base XML,
 #              tests/data/bad/xml/
 #   planjson   the plan golden JSON and the captured guests' plans
+#   qemuargv   tests/data/qemu/cases/, libvirt's command lines in
+#              tests/data/qemu/libvirt/, the planned launch scripts
 # Run it after the test data changes, from anywhere:
 #   fuzz/make-corpus.sh [SMMUCTL]      (default: build/smmuctl when built)
 # Files are named after their source so that a corpus diff reads well; the
@@ -29,7 +31,7 @@ seed() {
 }
 
 rm -rf "$OUT"
-mkdir -p "$OUT/iort" "$OUT/hostjson" "$OUT/hwinfo" "$OUT/domainxml" "$OUT/planjson"
+mkdir -p "$OUT/iort" "$OUT/hostjson" "$OUT/hwinfo" "$OUT/domainxml" "$OUT/planjson" "$OUT/qemuargv"
 
 for host in tests/data/hosts/*/; do
   name=$(basename "$host")
@@ -65,6 +67,11 @@ for f in tests/data/plan/*/*.json; do
   seed planjson "plan-$(basename "$(dirname "$f")")-$(basename "$f")" "$f"
 done
 for f in tests/data/guests/*/plan.json; do seed planjson "guest-$(basename "$(dirname "$f")").json" "$f"; done
+for f in tests/data/qemu/cases/*.argv; do seed qemuargv "case-$(basename "$f")" "$f"; done
+for f in tests/data/qemu/libvirt/*.argv; do seed qemuargv "libvirt-$(basename "$f")" "$f"; done
+for f in tests/data/plan/*/*.sh; do
+  seed qemuargv "plan-$(basename "$(dirname "$f")")-$(basename "$f")" "$f"
+done
 
 for d in "$OUT"/*/; do
   echo "make-corpus: $d $(find "$d" -type f | wc -l) files, $(du -sk "$d" | cut -f1) KiB"

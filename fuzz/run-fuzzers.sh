@@ -26,6 +26,7 @@ max_len() {
     hostjson) echo 65536 ;; # gb200's document is ~40 KiB
     domainxml) echo 32768 ;;
     planjson) echo 65536 ;; # gb200's per-device plan is ~20 KiB
+    qemuargv) echo 16384 ;; # libvirt's command lines: 3-8 KiB
     *) echo 16384 ;;
   esac
 }

@@ -259,11 +259,13 @@ flatten_json (GArray *props, const char *prefix, json_object *value)
   switch (json_object_get_type (value))
     {
     case json_type_object:
-      json_object_object_foreach (value, key, member)
-        {
-          g_autofree char *name = prefix[0] != '\0' ? g_strconcat (prefix, ".", key, NULL) : g_strdup (key);
-          flatten_json (props, name, member);
-        }
+      {
+        json_object_object_foreach (value, key, member)
+          {
+            g_autofree char *name = prefix[0] != '\0' ? g_strconcat (prefix, ".", key, NULL) : g_strdup (key);
+            flatten_json (props, name, member);
+          }
+      }
       return;
     case json_type_array:
       for (size_t i = 0; i < json_object_array_length (value); i++)

@@ -351,8 +351,11 @@ read_vfio (model_builder *mb, const qemu_option *option, guest_endpoint *ep)
     {
       ep->host_bdf = pci_bdf_normalize (host);
       if (ep->host_bdf == NULL)
-        qemu_note_add (mb->cl->notes, option->arg, QEMU_NOTE_REFUSED, "host=DDDD:BB:DD.F, as `lspci -D` shows it",
-                       "vfio-pci host=%s is not a PCI address; QEMU exits", host);
+        {
+          ep->host_unknown = g_strdup_printf ("host=%s is not a PCI address", host);
+          qemu_note_add (mb->cl->notes, option->arg, QEMU_NOTE_REFUSED, "host=DDDD:BB:DD.F, as `lspci -D` shows it",
+                         "vfio-pci host=%s is not a PCI address; QEMU exits", host);
+        }
     }
   else if (sysfsdev != NULL)
     {

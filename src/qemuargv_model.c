@@ -378,7 +378,10 @@ qemu_cmdline_to_model (qemu_cmdline *cl)
       else if (strcmp (option->name, "object") == 0 && option->props != NULL)
         read_object (&mb, option);
       else if (strcmp (option->name, "name") == 0 && option->props != NULL)
-        dom->name = g_strdup (qemu_props_get (option->props, "guest"));
+        {
+          g_free (dom->name); /* the last -name wins */
+          dom->name = g_strdup (qemu_props_get (option->props, "guest"));
+        }
     }
   for (guint i = 0; i < cl->options->len; i++)
     {
@@ -386,11 +389,10 @@ qemu_cmdline_to_model (qemu_cmdline *cl)
       guint64 bytes = 0, count = 0;
       if (option->props == NULL)
         continue;
+      const char *cpus = strcmp (option->name, "smp") == 0 ? qemu_props_get (option->props, "cpus") : NULL;
       if (strcmp (option->name, "m") == 0 && qemu_parse_size (qemu_props_get (option->props, "size"), 'M', &bytes))
         dom->memory_kib = bytes / 1024;
-      else if (strcmp (option->name, "smp") == 0
-               && g_ascii_string_to_unsigned (qemu_props_get (option->props, "cpus"), 10, 1, G_MAXUINT16, &count,
-                                              NULL))
+      else if (cpus != NULL && g_ascii_string_to_unsigned (cpus, 10, 1, G_MAXUINT16, &count, NULL))
         dom->vcpus = (guint) count;
       else if (strcmp (option->name, "numa") == 0 && g_strcmp0 (qemu_props_get (option->props, "type"), "node") == 0)
         read_numa_node (&mb, option);

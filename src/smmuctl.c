@@ -17,7 +17,7 @@ typedef struct {
 static const smmuctl_verb verbs[] = {
   { "probe", cmd_probe, "inspect the host: SMMUv3 instances, devices, groups, readiness" },
   { "plan", cmd_plan, "compute a guest topology and write libvirt XML, a QEMU command line or JSON" },
-  { "validate", cmd_validate, "check libvirt domain XML against every rule, optionally against a host" },
+  { "validate", cmd_validate, "check libvirt domain XML or QEMU command lines against every rule" },
   { "verify", cmd_verify, "check a booted guest against the plan it was started from" },
   { "explain", cmd_explain, "print the long description of a finding code" },
 };

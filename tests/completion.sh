@@ -64,7 +64,10 @@ expect_reply "plan --format values" xml qemu json
 complete_line plan --layout per-
 expect_reply "plan --layout values" per-smmu per-device
 complete_line validate --
-expect_reply "validate options" --help --json --strict --quiet --live --connect --target-qemu --target-libvirt --host --root --iort --hwinfo-json
+expect_reply "validate options" --help --json --strict --quiet --live --qemu --connect --target-qemu --target-libvirt --host --root --iort --hwinfo-json
+# validate --qemu is a flag: the next word is a FILE (a command line), not probe's --qemu PATH.
+complete_line validate --qemu tests/data/qemu/cases/valid-launch
+expect_reply "validate --qemu FILE" tests/data/qemu/cases/valid-launch-script.argv
 
 # BDFs from the tree named by --root, in every spelling.
 complete_line plan --root tests/data/hosts/gb200 --device 0008:0

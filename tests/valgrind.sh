@@ -38,6 +38,8 @@ RUNS+=(
   "validate --json $(echo tests/data/domains/cases/*.xml)"
   "validate $(echo tests/data/bad/xml/*.xml)"
   "validate --connect test:///default test"
+  "validate --qemu $(echo tests/data/qemu/cases/*.argv tests/data/fuzz-regressions/qemuargv/*)"
+  "validate --json --qemu --root tests/data/hosts/gb200 $(echo tests/data/qemu/libvirt/*.argv)"
   "plan --root tests/data/hosts/gb200 --all-vfio"
   "plan --root tests/data/hosts/gb200 --all-vfio --hwinfo-json tests/data/hosts/gb200/hwinfo.json -o $out"
   "plan --root tests/data/hosts/kunpeng --all-vfio --format qemu --explain"

@@ -67,6 +67,26 @@ check_model (const qemu_cmdline *cl, const guest_domain *dom)
     }
 }
 
+/* The fast path for plain and single-quoted words splits exactly as GLib. */
+static void
+check_split_plain (const uint8_t *data, size_t size)
+{
+  if (memchr (data, '\0', size) != NULL)
+    return;
+  g_autofree char *text = g_strndup ((const char *) data, size);
+  g_auto (GStrv) fast = qemu_shell_split_plain (text, size);
+  if (fast == NULL)
+    return;
+  g_auto (GStrv) glib = NULL;
+  g_autoptr (GError) error = NULL;
+  if (!g_shell_parse_argv (text, NULL, &glib, &error))
+    {
+      FUZZ_CHECK (g_error_matches (error, G_SHELL_ERROR, G_SHELL_ERROR_EMPTY_STRING) && fast[0] == NULL);
+      return;
+    }
+  FUZZ_CHECK (g_strv_equal ((const char *const *) fast, (const char *const *) glib));
+}
+
 static char *
 argument_text (int arg, gconstpointer cl)
 {
@@ -76,6 +96,7 @@ argument_text (int arg, gconstpointer cl)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
+  check_split_plain (data, size);
   g_autoptr (GError) error = NULL;
   g_autoptr (qemu_cmdline) cl = qemu_cmdline_read ((const char *) data, size, &error);
   finding_list *list = finding_list_new ("fuzz.sh");

@@ -142,13 +142,20 @@ static const option_info options[] = {
   { "xen-domid", NULL, TRUE, FALSE, NULL, ROLE_IGNORED, NULL },
 };
 
+/* A command line has a hundred options or more, each looked up once: by
+ * hash (built once, for every thread), not by walking the table. */
 static const option_info *
 find_option (const char *name)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (options); i++)
-    if (strcmp (options[i].name, name) == 0)
-      return &options[i];
-  return NULL;
+  static GHashTable *by_name;
+  if (g_once_init_enter (&by_name))
+    {
+      GHashTable *table = g_hash_table_new (g_str_hash, g_str_equal);
+      for (gsize i = 0; i < G_N_ELEMENTS (options); i++)
+        g_hash_table_insert (table, (gpointer) options[i].name, (gpointer) &options[i]);
+      g_once_init_leave (&by_name, table);
+    }
+  return g_hash_table_lookup (by_name, name);
 }
 
 void
@@ -210,33 +217,38 @@ qemu_parse_size (const char *text, char default_suffix, guint64 *bytes)
 
 /* ---- key=value and JSON arguments ---- */
 
-static void
-prop_clear (gpointer data)
-{
-  qemu_prop *p = data;
-  g_free (p->key);
-  g_free (p->value);
-}
+struct qemu_syntax {
+  GStringChunk *strings; /* every key and value, freed at once */
+  json_tokener *tokener; /* reset for each JSON argument */
+  GString *scratch;      /* one element, or a dotted JSON key, being built */
+};
 
-static GArray *
-props_new (void)
+qemu_syntax *
+qemu_syntax_new (void)
 {
-  GArray *props = g_array_new (FALSE, FALSE, sizeof (qemu_prop));
-  g_array_set_clear_func (props, prop_clear);
-  return props;
+  qemu_syntax *syntax = g_new0 (qemu_syntax, 1);
+  syntax->strings = g_string_chunk_new (4096);
+  syntax->tokener = json_tokener_new ();
+  syntax->scratch = g_string_sized_new (256);
+  return syntax;
 }
 
 void
-qemu_props_free (GArray *props)
+qemu_syntax_free (qemu_syntax *syntax)
 {
-  if (props != NULL)
-    g_array_unref (props);
+  if (syntax == NULL)
+    return;
+  g_string_chunk_free (syntax->strings);
+  json_tokener_free (syntax->tokener);
+  g_string_free (syntax->scratch, TRUE);
+  g_free (syntax);
 }
 
 static void
-props_add (GArray *props, const char *key, gsize key_len, char *value)
+props_add (qemu_syntax *syntax, GArray *props, const char *key, gsize key_len, const char *value, gssize value_len)
 {
-  qemu_prop p = { g_strndup (key, key_len), value };
+  qemu_prop p = { g_string_chunk_insert_len (syntax->strings, key, (gssize) key_len),
+                  g_string_chunk_insert_len (syntax->strings, value, value_len) };
   g_array_append_val (props, p);
 }
 
@@ -246,56 +258,71 @@ qemu_props_get (const GArray *props, const char *key)
   for (guint i = props != NULL ? props->len : 0; i > 0; i--)
     {
       const qemu_prop *p = &g_array_index (props, qemu_prop, i - 1);
-      if (strcmp (p->key, key) == 0)
+      if (p->key[0] == key[0] && strcmp (p->key, key) == 0)
         return p->value;
     }
   return NULL;
 }
 
-/* QEMU flattens nested JSON into dotted keys (qdict_flatten). */
+/* QEMU flattens nested JSON into dotted keys (qdict_flatten); the key so
+ * far is in syntax->scratch.  Each tree is freed once read: reading the next
+ * one reuses its memory while it is warm. */
 static void
-flatten_json (GArray *props, const char *prefix, json_object *value)
+flatten_json (qemu_syntax *syntax, GArray *props, json_object *value)
 {
+  GString *key = syntax->scratch;
+  gsize at = key->len;
+  char number[32];
   switch (json_object_get_type (value))
     {
     case json_type_object:
       {
-        json_object_object_foreach (value, key, member)
+        json_object_object_foreach (value, member_key, member)
           {
-            g_autofree char *name = prefix[0] != '\0' ? g_strconcat (prefix, ".", key, NULL) : g_strdup (key);
-            flatten_json (props, name, member);
+            if (at > 0)
+              g_string_append_c (key, '.');
+            g_string_append (key, member_key);
+            flatten_json (syntax, props, member);
+            g_string_truncate (key, at);
           }
       }
       return;
     case json_type_array:
       for (size_t i = 0; i < json_object_array_length (value); i++)
         {
-          g_autofree char *name = g_strdup_printf ("%s.%zu", prefix, i);
-          flatten_json (props, name, json_object_array_get_idx (value, i));
+          g_string_append_printf (key, ".%zu", i);
+          flatten_json (syntax, props, json_object_array_get_idx (value, i));
+          g_string_truncate (key, at);
         }
       return;
     case json_type_boolean:
-      props_add (props, prefix, strlen (prefix), g_strdup (json_object_get_boolean (value) ? "on" : "off"));
-      return;
-    case json_type_null:
+      props_add (syntax, props, key->str, key->len, json_object_get_boolean (value) ? "on" : "off", -1);
       return;
     case json_type_int:
+      g_snprintf (number, sizeof number, "%" G_GINT64_FORMAT, (gint64) json_object_get_int64 (value));
+      props_add (syntax, props, key->str, key->len, number, -1);
+      return;
     case json_type_double:
+      props_add (syntax, props, key->str, key->len, json_object_get_string (value), -1);
+      return;
     case json_type_string:
-      props_add (props, prefix, strlen (prefix), g_strdup (json_object_get_string (value)));
+      props_add (syntax, props, key->str, key->len, json_object_get_string (value),
+                 json_object_get_string_len (value));
+      return;
+    case json_type_null:
       return;
     }
 }
 
 static gboolean
-parse_json (const char *text, GArray *props, GError **error)
+parse_json (qemu_syntax *syntax, const char *text, GArray *props, GError **error)
 {
-  json_tokener *tok = json_tokener_new ();
+  json_tokener *tok = syntax->tokener;
+  json_tokener_reset (tok);
   gsize len = strlen (text);
   json_object *root = json_tokener_parse_ex (tok, text, (int) MIN (len, (gsize) G_MAXINT));
   enum json_tokener_error jerr = json_tokener_get_error (tok);
   size_t consumed = json_tokener_get_parse_end (tok);
-  json_tokener_free (tok);
   gboolean trailing = root != NULL && text[consumed + strspn (text + consumed, " \t\n")] != '\0';
   if (root == NULL || jerr != json_tokener_success || trailing)
     {
@@ -312,56 +339,58 @@ parse_json (const char *text, GArray *props, GError **error)
       g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT, "JSON arguments are objects ({\"key\": …})");
       return FALSE;
     }
-  flatten_json (props, "", root);
+  g_string_truncate (syntax->scratch, 0);
+  flatten_json (syntax, props, root);
   json_object_put (root);
   return TRUE;
 }
 
 gboolean
-qemu_opts_parse (const char *text, const char *implied_key, GArray **out, gboolean *json, GError **error)
+qemu_opts_parse (qemu_syntax *syntax, const char *text, const char *implied_key, GArray **out, gboolean *json,
+                 GError **error)
 {
-  g_autoptr (GArray) props = props_new ();
+  g_autoptr (GArray) props = g_array_sized_new (FALSE, FALSE, sizeof (qemu_prop), 8);
   *json = text[strspn (text, " \t\n")] == '{';
   if (*json)
     {
-      if (!parse_json (text, props, error))
+      if (!parse_json (syntax, text, props, error))
         return FALSE;
       *out = g_steal_pointer (&props);
       return TRUE;
     }
+  GString *e = syntax->scratch;
   gboolean first = TRUE;
   for (const char *p = text; *p != '\0';)
     {
       /* One element up to an unescaped ',': ",," is a literal comma. */
-      GString *element = g_string_new (NULL);
+      g_string_truncate (e, 0);
       for (; *p != '\0'; p++)
         {
           if (*p == ',' && p[1] == ',')
             p++;
           else if (*p == ',')
             break;
-          g_string_append_c (element, *p);
+          g_string_append_c (e, *p);
         }
       if (*p == ',')
         p++;
-      g_autofree char *e = g_string_free (element, FALSE);
-      const char *equals = strchr (e, '=');
+      const char *equals = memchr (e->str, '=', e->len);
       if (equals != NULL)
         {
-          if (equals == e)
+          if (equals == e->str)
             {
-              g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT, "'%s': a value without a parameter name", e);
+              g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT, "'%s': a value without a parameter name", e->str);
               return FALSE;
             }
-          props_add (props, e, (gsize) (equals - e), g_strdup (equals + 1));
+          props_add (syntax, props, e->str, (gsize) (equals - e->str), equals + 1, -1);
         }
       else if (first && implied_key != NULL)
-        props_add (props, implied_key, strlen (implied_key), g_strdup (e));
-      else if (e[0] != '\0')
+        props_add (syntax, props, implied_key, strlen (implied_key), e->str, (gssize) e->len);
+      else if (e->len > 0)
         {
           /* QemuOpts' deprecated short booleans: "hotplug" and "nohotplug". */
-          gboolean off = g_str_has_prefix (e, "no") && e[2] != '\0';
-          props_add (props, off ? e + 2 : e, strlen (off ? e + 2 : e), g_strdup (off ? "off" : "on"));
+          gboolean off = g_str_has_prefix (e->str, "no") && e->len > 2;
+          props_add (syntax, props, e->str + (off ? 2 : 0), e->len - (off ? 2 : 0), off ? "off" : "on", -1);
         }
       first = FALSE;
     }
@@ -372,10 +401,11 @@ qemu_opts_parse (const char *text, const char *implied_key, GArray **out, gboole
 /* ---- the command line ---- */
 
 static void
-option_free (qemu_option *option)
+option_clear (gpointer data)
 {
-  qemu_props_free (option->props);
-  g_free (option);
+  qemu_option *option = data;
+  if (option->props != NULL)
+    g_array_unref (option->props);
 }
 
 void
@@ -384,8 +414,10 @@ qemu_cmdline_free (qemu_cmdline *cl)
   if (cl == NULL)
     return;
   g_strfreev (cl->argv);
-  g_ptr_array_unref (cl->options);
+  if (cl->options != NULL)
+    g_array_unref (cl->options);
   g_ptr_array_unref (cl->notes);
+  qemu_syntax_free (cl->syntax);
   g_free (cl);
 }
 
@@ -404,13 +436,14 @@ read_options (qemu_cmdline *cl)
   for (guint i = 1; i < cl->argc; i++)
     {
       const char *word = cl->argv[i];
-      qemu_option *option = g_new0 (qemu_option, 1);
+      /* Sized for every word up front: this pointer stays valid. */
+      g_array_set_size (cl->options, cl->options->len + 1);
+      qemu_option *option = &g_array_index (cl->options, qemu_option, cl->options->len - 1);
       option->arg = (int) i;
       if (word[0] != '-' || word[1] == '\0')
         {
           option->name = "image";
           option->value = word;
-          g_ptr_array_add (cl->options, option);
           continue;
         }
       const char *name = word + (word[1] == '-' ? 2 : 1);
@@ -421,7 +454,6 @@ read_options (qemu_cmdline *cl)
           gboolean takes = i + 1 < cl->argc && cl->argv[i + 1][0] != '-';
           option->name = name;
           option->value = takes ? cl->argv[++i] : NULL;
-          g_ptr_array_add (cl->options, option);
           qemu_note_add (cl->notes, option->arg, QEMU_NOTE_UNKNOWN,
                          "check it against `qemu-system-aarch64 -help`; smmuctl reads every option that "
                          "shapes the PCI tree, the vSMMUs and the accelerator",
@@ -430,18 +462,20 @@ read_options (qemu_cmdline *cl)
           continue;
         }
       option->name = info->canonical != NULL ? info->canonical : info->name;
-      g_ptr_array_add (cl->options, option);
       if (info->has_arg && i + 1 >= cl->argc)
         {
           qemu_note_add (cl->notes, option->arg, QEMU_NOTE_REFUSED, "give it its argument, or remove it",
                          "%s is the last word but needs an argument; QEMU exits: \"%s: requires an argument\"",
                          word, word);
+          /* Not an option then: every option that takes an argument has one. */
+          g_array_set_size (cl->options, cl->options->len - 1);
           break;
         }
       if (info->has_arg)
         option->value = cl->argv[++i];
       g_autoptr (GError) error = NULL;
-      if (info->parse && !qemu_opts_parse (option->value, info->implied_key, &option->props, &option->json, &error))
+      if (info->parse
+          && !qemu_opts_parse (cl->syntax, option->value, info->implied_key, &option->props, &option->json, &error))
         qemu_note_add (cl->notes, option->arg, QEMU_NOTE_REFUSED,
                        "QEMU's syntax is key=value,… (a ',' in a value is written ',,') or one JSON object",
                        "%s %s: %s; QEMU refuses the option", word, option->value, error->message);
@@ -450,6 +484,17 @@ read_options (qemu_cmdline *cl)
                        "write those options on the command line itself to have them checked", "%s %s: %s", word,
                        option->value, info->unchecked);
     }
+}
+
+/* Valid UTF-8: command lines are nearly always ASCII, which a plain OR of
+ * every byte tells at a fraction of g_utf8_validate's cost. */
+static gboolean
+is_text (const char *data, gsize len)
+{
+  guchar any = 0;
+  for (gsize i = 0; i < len; i++)
+    any |= (guchar) data[i];
+  return any < 0x80 || g_utf8_validate (data, (gssize) len, NULL);
 }
 
 qemu_cmdline *
@@ -462,7 +507,7 @@ qemu_cmdline_read (const char *data, gsize len, GError **error)
                    QEMUARGV_MAX_SIZE >> 20);
       return NULL;
     }
-  if (memchr (data, '\0', len) != NULL || !g_utf8_validate (data, (gssize) len, NULL))
+  if (memchr (data, '\0', len) != NULL || !is_text (data, len))
     {
       g_set_error_literal (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT,
                            "not a text file (NUL bytes or invalid UTF-8); give the command line as text");
@@ -470,15 +515,16 @@ qemu_cmdline_read (const char *data, gsize len, GError **error)
     }
   /* CRLF line ends: a carriage return would end up inside the last word. */
   g_autofree char *text = g_strndup (data, len);
-  char *to = text;
-  for (const char *from = text; *from != '\0'; from++)
+  char *to = memchr (text, '\r', len);
+  for (const char *from = to; from != NULL && *from != '\0'; from++)
     if (!(from[0] == '\r' && from[1] == '\n'))
       *to++ = *from;
-  *to = '\0';
+  if (to != NULL)
+    *to = '\0';
 
   g_autoptr (qemu_cmdline) cl = g_new0 (qemu_cmdline, 1);
-  cl->options = g_ptr_array_new_with_free_func ((GDestroyNotify) option_free);
   cl->notes = g_ptr_array_new_with_free_func ((GDestroyNotify) qemu_note_free);
+  cl->syntax = qemu_syntax_new ();
   cl->argv = qemu_shell_find_argv (text, cl->notes, error);
   if (cl->argv == NULL)
     return NULL;
@@ -489,6 +535,8 @@ qemu_cmdline_read (const char *data, gsize len, GError **error)
                    "more than %d arguments: no QEMU command line is that long", QEMUARGV_MAX_ARGS);
       return NULL;
     }
+  cl->options = g_array_sized_new (FALSE, TRUE, sizeof (qemu_option), cl->argc);
+  g_array_set_clear_func (cl->options, option_clear);
   read_options (cl);
   g_ptr_array_sort (cl->notes, compare_notes);
   return g_steal_pointer (&cl);
@@ -502,7 +550,7 @@ qemu_cmdline_arg_text (const qemu_cmdline *cl, int arg)
   while (lo < hi)
     {
       guint mid = lo + (hi - lo) / 2;
-      const qemu_option *option = g_ptr_array_index (cl->options, mid);
+      const qemu_option *option = qemu_cmdline_option (cl, mid);
       if (option->arg == arg)
         return option->value == NULL || strcmp (option->name, "image") == 0
                  ? g_strdup (cl->argv[arg])

@@ -30,9 +30,17 @@ typedef struct {
 } qemu_note;
 
 typedef struct {
-  char *key;
-  char *value;         /* "on" for a bare key, "off" for noKEY (QemuOpts' short booleans) */
+  const char *key;
+  const char *value;   /* "on" for a bare key, "off" for noKEY (QemuOpts' short booleans) */
 } qemu_prop;
+
+/* What parsing many arguments shares: the strings of their properties (in
+ * one GStringChunk: a command line has hundreds, freed at once) and one JSON
+ * tokener.  Properties live as long as it does. */
+typedef struct qemu_syntax qemu_syntax;
+qemu_syntax *qemu_syntax_new (void);
+void qemu_syntax_free (qemu_syntax *syntax);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (qemu_syntax, qemu_syntax_free)
 
 /* One option of the command line, in command-line order. */
 typedef struct {
@@ -48,8 +56,9 @@ typedef struct {
   char **argv;         /* the QEMU process's argv; argv[0] is the binary as written, "" when the
                         * file holds options only */
   guint argc;
-  GPtrArray *options;  /* qemu_option* */
+  GArray *options;     /* qemu_option, in command-line order (qemu_cmdline_option) */
   GPtrArray *notes;    /* qemu_note*, in argument order */
+  qemu_syntax *syntax; /* holds the options' properties */
 } qemu_cmdline;
 
 /* Parse a command line.  NULL and an SMMUCTL_ERROR_INPUT error when the file
@@ -58,6 +67,12 @@ typedef struct {
 qemu_cmdline *qemu_cmdline_read (const char *data, gsize len, GError **error);
 void qemu_cmdline_free (qemu_cmdline *cl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (qemu_cmdline, qemu_cmdline_free)
+
+static inline const qemu_option *
+qemu_cmdline_option (const qemu_cmdline *cl, guint i)
+{
+  return &g_array_index (cl->options, qemu_option, i);
+}
 
 /* "-device {…}" or "-enable-kvm": the option at argv index arg and its
  * argument as one text, for reports; NULL when arg is not an option. */
@@ -75,11 +90,10 @@ void qemu_note_add (GPtrArray *notes, int arg, qemu_note_kind kind, const char *
  * booleans become on/off, numbers decimal text, nested objects and arrays
  * dotted keys ("a.b", "list.0"), as QEMU flattens them.  FALSE and an error
  * naming the problem when the text does not parse. */
-gboolean qemu_opts_parse (const char *text, const char *implied_key, GArray **props, gboolean *json,
-                          GError **error);
+gboolean qemu_opts_parse (qemu_syntax *syntax, const char *text, const char *implied_key, GArray **props,
+                          gboolean *json, GError **error);
 /* The value of key (the last one given wins, as in QEMU), or NULL. */
 const char *qemu_props_get (const GArray *props, const char *key);
-void qemu_props_free (GArray *props);
 /* QEMU's boolean words: on/yes/true/y and off/no/false/n. */
 gboolean qemu_parse_bool (const char *text, gboolean *value);
 /* QEMU's size syntax: "4G", "512M", "4194304k", "2048" (default_suffix
@@ -91,6 +105,14 @@ gboolean qemu_parse_size (const char *text, char default_suffix, guint64 *bytes)
 /* The QEMU invocation in a file: argv (argv[0] the binary or ""), plus notes
  * on how it was found.  NULL and an INPUT error when there is none. */
 char **qemu_shell_find_argv (const char *text, GPtrArray *notes, GError **error);
+/* The words of one statement made of plain words and single-quoted parts
+ * only, exactly as g_shell_parse_argv splits them (libvirt's one-line
+ * command lines are that, and GLib's character-by-character tokenizer took
+ * a third of the time of validate --qemu); NULL for anything else (double
+ * quotes, backslashes, comments, a quote left open), which
+ * g_shell_parse_argv reads.  An empty vector for a blank statement.  The
+ * unit tests and fuzz-qemuargv check that both agree. */
+char **qemu_shell_split_plain (const char *statement, gsize len);
 
 /* ---- the guest model (qemuargv_model.c, qemuargv_devices.c) ---- */
 

@@ -92,13 +92,22 @@ static const char *const not_pci_suffixes[] = { "-device", "-ccw", "-cpu", "-mmi
 static device_role
 classify (const char *driver, guest_bus_kind *kind, const char **iommu_model)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (device_table); i++)
-    if (strcmp (device_table[i].driver, driver) == 0)
-      {
-        *kind = device_table[i].kind;
-        *iommu_model = device_table[i].iommu_model;
-        return device_table[i].role;
-      }
+  /* Built once for every thread: a command line has dozens of devices. */
+  static GHashTable *by_driver;
+  if (g_once_init_enter (&by_driver))
+    {
+      GHashTable *table = g_hash_table_new (g_str_hash, g_str_equal);
+      for (gsize i = 0; i < G_N_ELEMENTS (device_table); i++)
+        g_hash_table_insert (table, (gpointer) device_table[i].driver, GSIZE_TO_POINTER (i + 1));
+      g_once_init_leave (&by_driver, table);
+    }
+  gsize row = GPOINTER_TO_SIZE (g_hash_table_lookup (by_driver, driver));
+  if (row > 0)
+    {
+      *kind = device_table[row - 1].kind;
+      *iommu_model = device_table[row - 1].iommu_model;
+      return device_table[row - 1].role;
+    }
   if (g_str_has_suffix (driver, "-pci") || strstr (driver, "-pci-") != NULL)
     return DEVICE_ENDPOINT;
   for (gsize i = 0; i < G_N_ELEMENTS (not_pci_prefixes); i++)
@@ -164,6 +173,21 @@ read_addr (const qemu_option *option, int *slot, int *function)
     *slot = (int) s, *function = (int) f;
 }
 
+static gboolean
+index_taken (const model_builder *mb, guint index)
+{
+  return index < mb->index_used->len && g_array_index (mb->index_used, gboolean, index);
+}
+
+static int
+take_index (model_builder *mb, guint index)
+{
+  if (index >= mb->index_used->len)
+    g_array_set_size (mb->index_used, index + 1);
+  g_array_index (mb->index_used, gboolean, index) = TRUE;
+  return (int) index;
+}
+
 /* libvirt's index N for its "pci.N" ids, so that messages name the same
  * controllers as the XML; the next free index otherwise. */
 static int
@@ -171,16 +195,12 @@ bus_index_for (model_builder *mb, const char *id)
 {
   guint64 n = 0;
   if (id != NULL && g_str_has_prefix (id, "pci.") && parse_number (id + 4, 255, &n) && n > 0
-      && !g_hash_table_contains (mb->indexes, GINT_TO_POINTER ((int) n)))
-    {
-      g_hash_table_add (mb->indexes, GINT_TO_POINTER ((int) n));
-      return (int) n;
-    }
-  int index = 1;
-  while (g_hash_table_contains (mb->indexes, GINT_TO_POINTER (index)))
+      && !index_taken (mb, (guint) n))
+    return take_index (mb, (guint) n);
+  guint index = 1;
+  while (index_taken (mb, index))
     index++;
-  g_hash_table_add (mb->indexes, GINT_TO_POINTER (index));
-  return index;
+  return take_index (mb, index);
 }
 
 /* pxb-pcie's own bus takes bridges only (root ports, switch ports, PCI bridges). */

@@ -60,7 +60,7 @@ machine_prop (const model_builder *mb, const char *key, int *arg)
   const char *value = NULL;
   for (guint i = 0; i < mb->cl->options->len; i++)
     {
-      const qemu_option *option = g_ptr_array_index (mb->cl->options, i);
+      const qemu_option *option = qemu_cmdline_option (mb->cl, i);
       const char *v = strcmp (option->name, "machine") == 0 ? qemu_props_get (option->props, key) : NULL;
       if (v != NULL)
         {
@@ -76,7 +76,7 @@ first_option (const model_builder *mb, const char *name)
 {
   for (guint i = 0; i < mb->cl->options->len; i++)
     {
-      const qemu_option *option = g_ptr_array_index (mb->cl->options, i);
+      const qemu_option *option = qemu_cmdline_option (mb->cl, i);
       if (strcmp (option->name, name) == 0)
         return option;
     }
@@ -140,7 +140,7 @@ read_accel (model_builder *mb)
   const qemu_option *first = NULL;
   for (guint i = 0; i < mb->cl->options->len && first == NULL; i++)
     {
-      const qemu_option *option = g_ptr_array_index (mb->cl->options, i);
+      const qemu_option *option = qemu_cmdline_option (mb->cl, i);
       if (strcmp (option->name, "enable-kvm") == 0 || (strcmp (option->name, "accel") == 0 && option->props != NULL))
         first = option;
     }
@@ -213,7 +213,7 @@ read_global (model_builder *mb, const qemu_option *option)
       g.property = g_strndup (dot + 1, (gsize) (equals - dot - 1));
       g.value = g_strdup (equals + 1);
     }
-  else if (qemu_opts_parse (option->value, NULL, &props, &json, NULL) && qemu_props_get (props, "driver") != NULL
+  else if (qemu_opts_parse (mb->cl->syntax, option->value, NULL, &props, &json, NULL) && qemu_props_get (props, "driver") != NULL
            && qemu_props_get (props, "property") != NULL && qemu_props_get (props, "value") != NULL)
     {
       g.driver = g_strdup (qemu_props_get (props, "driver"));
@@ -275,7 +275,7 @@ read_nics (model_builder *mb)
   gboolean any_net = FALSE;
   for (guint i = 0; i < mb->cl->options->len; i++)
     {
-      const qemu_option *option = g_ptr_array_index (mb->cl->options, i);
+      const qemu_option *option = qemu_cmdline_option (mb->cl, i);
       gboolean nic = strcmp (option->name, "nic") == 0, net = strcmp (option->name, "net") == 0;
       any_net |= nic || net || strcmp (option->name, "netdev") == 0;
       const char *type = qemu_props_get (option->props, "type");
@@ -301,7 +301,7 @@ read_drives (model_builder *mb)
 {
   for (guint i = 0; i < mb->cl->options->len; i++)
     {
-      const qemu_option *option = g_ptr_array_index (mb->cl->options, i);
+      const qemu_option *option = qemu_cmdline_option (mb->cl, i);
       gboolean image = strcmp (option->name, "image") == 0;
       const char *interface = qemu_props_get (option->props, "if");
       if (!image && (strcmp (option->name, "drive") != 0 || option->props == NULL
@@ -350,7 +350,7 @@ qemu_cmdline_to_model (qemu_cmdline *cl)
     .device_ids = g_hash_table_new (g_str_hash, g_str_equal),
     .objects = g_hash_table_new (g_str_hash, g_str_equal),
     .globals = g_ptr_array_new_with_free_func ((GDestroyNotify) global_free),
-    .indexes = g_hash_table_new (NULL, NULL),
+    .index_used = g_array_sized_new (FALSE, TRUE, sizeof (gboolean), 64),
     .next_unresolved = 1 << 20,
   };
   read_machine (&mb);
@@ -368,11 +368,12 @@ qemu_cmdline_to_model (qemu_cmdline *cl)
   root->comment = g_strdup ("the machine's root bus");
   g_ptr_array_add (dom->buses, root);
   g_hash_table_insert (mb.buses, root->id, root);
-  g_hash_table_add (mb.indexes, GINT_TO_POINTER (0));
+  g_array_set_size (mb.index_used, 1);
+  g_array_index (mb.index_used, gboolean, 0) = TRUE;
 
   for (guint i = 0; i < cl->options->len; i++)
     {
-      const qemu_option *option = g_ptr_array_index (cl->options, i);
+      const qemu_option *option = qemu_cmdline_option (cl, i);
       if (strcmp (option->name, "global") == 0)
         read_global (&mb, option);
       else if (strcmp (option->name, "object") == 0 && option->props != NULL)
@@ -385,7 +386,7 @@ qemu_cmdline_to_model (qemu_cmdline *cl)
     }
   for (guint i = 0; i < cl->options->len; i++)
     {
-      const qemu_option *option = g_ptr_array_index (cl->options, i);
+      const qemu_option *option = qemu_cmdline_option (cl, i);
       guint64 bytes = 0, count = 0;
       if (option->props == NULL)
         continue;
@@ -400,7 +401,7 @@ qemu_cmdline_to_model (qemu_cmdline *cl)
   read_nics (&mb);
   for (guint i = 0; i < cl->options->len; i++)
     {
-      const qemu_option *option = g_ptr_array_index (cl->options, i);
+      const qemu_option *option = qemu_cmdline_option (cl, i);
       if (strcmp (option->name, "device") == 0 && option->props != NULL)
         model_read_device (&mb, option, qemu_props_get (option->props, "driver"));
       else if (strcmp (option->name, "virtfs") == 0 && option->props != NULL)
@@ -415,6 +416,6 @@ qemu_cmdline_to_model (qemu_cmdline *cl)
   g_hash_table_unref (mb.device_ids);
   g_hash_table_unref (mb.objects);
   g_ptr_array_unref (mb.globals);
-  g_hash_table_unref (mb.indexes);
+  g_array_unref (mb.index_used);
   return g_steal_pointer (&dom);
 }

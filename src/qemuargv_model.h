@@ -18,7 +18,7 @@ typedef struct {
   GHashTable *objects;       /* -object id → its qemu_option (QEMU creates objects before devices) */
   GPtrArray *globals;        /* qemu_global*, in command-line order */
   guest_bus *newest_pxb;     /* where QEMU plugs a PCI device that has no bus= */
-  GHashTable *indexes;       /* guest bus indexes in use */
+  GArray *index_used;        /* gboolean by guest bus index: taken */
   int next_unresolved;       /* indexes for names that resolve to no bus: above any real one */
 } model_builder;
 

@@ -24,8 +24,17 @@ statement_end (const char *p, const char *end, gboolean *broken)
     {
       char c = *p;
       if (state == SINGLE)
-        state = c == '\'' ? PLAIN : SINGLE;
-      else if (state == DOUBLE && c == '\\' && p + 1 < end)
+        {
+          /* Nothing is special inside single quotes: libvirt's JSON is most of a line. */
+          const char *close = memchr (p, '\'', (gsize) (end - p));
+          if (close == NULL)
+            break;
+          p = close + 1;
+          state = PLAIN;
+          word_start = FALSE;
+          continue;
+        }
+      if (state == DOUBLE && c == '\\' && p + 1 < end)
         p++;
       else if (state == DOUBLE)
         state = c == '"' ? PLAIN : DOUBLE;
@@ -50,6 +59,50 @@ statement_end (const char *p, const char *end, gboolean *broken)
   *broken = TRUE;
   const char *newline = memchr (start, '\n', (gsize) (end - start));
   return newline != NULL ? newline : end;
+}
+
+char **
+qemu_shell_split_plain (const char *statement, gsize len)
+{
+  const char *end = statement + len;
+  g_autoptr (GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) word = g_string_new (NULL);
+  gboolean in_word = FALSE;
+  for (const char *p = statement; p < end; p++)
+    {
+      char c = *p;
+      if (c == ' ' || c == '\t' || c == '\n')
+        {
+          if (in_word)
+            g_ptr_array_add (words, g_strndup (word->str, word->len));
+          g_string_truncate (word, 0);
+          in_word = FALSE;
+        }
+      else if (c == '\'')
+        {
+          const char *close = memchr (p + 1, '\'', (gsize) (end - p - 1));
+          if (close == NULL)
+            return NULL;
+          g_string_append_len (word, p + 1, close - p - 1);
+          in_word = TRUE;
+          p = close;
+        }
+      else if (c == '"' || c == '\\' || (c == '#' && !in_word) || c == '\0')
+        return NULL; /* GLib's rules: double quotes, escapes, comments */
+      else
+        {
+          /* A run of ordinary characters at once (the text goes on past end,
+           * NUL-terminated: the run is cut there). */
+          gsize run = MIN (strcspn (p, " \t\n'\"\\#"), (gsize) (end - p));
+          g_string_append_len (word, p, (gssize) MAX (run, 1));
+          p += MAX (run, 1) - 1;
+          in_word = TRUE;
+        }
+    }
+  if (in_word)
+    g_ptr_array_add (words, g_strndup (word->str, word->len));
+  g_ptr_array_add (words, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&words), FALSE);
 }
 
 /* "${QEMU:-qemu-system-aarch64}" → "qemu-system-aarch64"; other words as they are. */
@@ -97,11 +150,12 @@ script_clear (script *s)
   g_free (s->unparsed_why);
 }
 
+/* Moves the words (not the vector) into to. */
 static void
-add_words (GPtrArray *to, char **words)
+take_words (GPtrArray *to, char **words)
 {
   for (char **w = words; *w != NULL; w++)
-    g_ptr_array_add (to, g_strdup (*w));
+    g_ptr_array_add (to, g_steal_pointer (w));
 }
 
 static void
@@ -113,15 +167,19 @@ take_statement (script *s, char **words, int line)
       if (!is_qemu_binary (words[i]))
         continue;
       /* Words before it are VAR=value, exec, env, sudo, taskset …: not QEMU's. */
-      GPtrArray *argv = g_ptr_array_new ();
+      GPtrArray *argv = g_ptr_array_sized_new (n - i + s->set_args->len + 1);
       for (guint j = i; j < n; j++)
         {
+          /* Words are moved, not copied: the caller's g_strfreev stops at the first taken. */
           gboolean all = strcmp (words[j], "$@") == 0 || strcmp (words[j], "$*") == 0;
           if (all && j > i)
-            for (guint k = 0; k < s->set_args->len; k++)
-              g_ptr_array_add (argv, g_strdup (g_ptr_array_index (s->set_args, k)));
+            {
+              for (guint k = 0; k < s->set_args->len; k++)
+                g_ptr_array_add (argv, g_strdup (g_ptr_array_index (s->set_args, k)));
+              g_free (g_steal_pointer (&words[j]));
+            }
           else
-            g_ptr_array_add (argv, g_strdup (words[j]));
+            g_ptr_array_add (argv, g_steal_pointer (&words[j]));
         }
       g_ptr_array_add (argv, NULL);
       g_strfreev (s->invocation);
@@ -135,19 +193,19 @@ take_statement (script *s, char **words, int line)
       gboolean append = n >= 3 && strcmp (words[2], "$@") == 0;
       if (!append)
         g_ptr_array_set_size (s->set_args, 0);
-      add_words (s->set_args, words + (append ? 3 : 2));
+      take_words (s->set_args, words + (append ? 3 : 2));
     }
   else if (words[0][0] == '-' && words[0][1] != '\0')
-    add_words (s->loose, words);
+    take_words (s->loose, words);
 }
 
 static int
-line_of (const char *text, const char *at)
+newlines (const char *p, const char *end)
 {
-  int line = 1;
-  for (const char *p = text; p < at; p++)
-    line += *p == '\n';
-  return line;
+  int n = 0;
+  for (; (p = memchr (p, '\n', (gsize) (end - p))) != NULL; p++)
+    n++;
+  return n;
 }
 
 char **
@@ -161,10 +219,12 @@ qemu_shell_find_argv (const char *text, GPtrArray *notes, GError **error)
     {
       gboolean broken = FALSE;
       const char *stop = statement_end (p, end, &broken);
-      g_autofree char *statement = g_strndup (p, (gsize) (stop - p));
-      g_auto (GStrv) words = NULL;
+      g_auto (GStrv) words = qemu_shell_split_plain (p, (gsize) (stop - p));
+      g_autofree char *statement = words == NULL ? g_strndup (p, (gsize) (stop - p)) : NULL;
       g_autoptr (GError) local = NULL;
-      if (!g_shell_parse_argv (statement, NULL, &words, &local))
+      if (words != NULL && words[0] == NULL)
+        ; /* blank */
+      else if (words == NULL && !g_shell_parse_argv (statement, NULL, &words, &local))
         {
           /* Only a broken QEMU line matters: a log's prose may hold a stray
            * quote, and blank lines and comments are "empty" to GLib. */
@@ -177,7 +237,7 @@ qemu_shell_find_argv (const char *text, GPtrArray *notes, GError **error)
         }
       else
         take_statement (&s, words, line);
-      line += line_of (p, stop) - 1 + (stop < end);
+      line += newlines (p, stop) + (stop < end);
       p = stop < end ? stop + 1 : end;
     }
 

@@ -12,13 +12,16 @@
 
 /* ---- option syntax ---- */
 
+/* One for the whole test program: properties live as long as it does. */
+static qemu_syntax *syntax;
+
 static GArray *
 parse_ok (const char *text, const char *implied, gboolean *json)
 {
   g_autoptr (GError) error = NULL;
   GArray *props = NULL;
   gboolean is_json = FALSE;
-  g_assert_true (qemu_opts_parse (text, implied, &props, &is_json, &error));
+  g_assert_true (qemu_opts_parse (syntax, text, implied, &props, &is_json, &error));
   g_assert_no_error (error);
   if (json != NULL)
     *json = is_json;
@@ -31,7 +34,7 @@ parse_fails (const char *text, const char *expect_in_message)
   g_autoptr (GError) error = NULL;
   GArray *props = NULL;
   gboolean json = FALSE;
-  g_assert_false (qemu_opts_parse (text, "driver", &props, &json, &error));
+  g_assert_false (qemu_opts_parse (syntax, text, "driver", &props, &json, &error));
   g_assert_null (props);
   g_assert_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_INPUT);
   if (strstr (error->message, expect_in_message) == NULL)
@@ -45,17 +48,17 @@ test_opts_escaped_comma (void)
   g_assert_cmpuint (props->len, ==, 3);
   g_assert_cmpstr (qemu_props_get (props, "file"), ==, "/images/a,b.qcow2");
   g_assert_cmpstr (qemu_props_get (props, "if"), ==, "none");
-  qemu_props_free (props);
+  g_array_unref (props);
   /* In the implied first value too, and at the very end. */
   props = parse_ok ("odd,,name,id=x,,", "driver", NULL);
   g_assert_cmpstr (qemu_props_get (props, "driver"), ==, "odd,name");
   g_assert_cmpstr (qemu_props_get (props, "id"), ==, "x,");
-  qemu_props_free (props);
+  g_array_unref (props);
   /* ",,," is a comma, then the separator. */
   props = parse_ok ("a=1,,,b=2", NULL, NULL);
   g_assert_cmpstr (qemu_props_get (props, "a"), ==, "1,");
   g_assert_cmpstr (qemu_props_get (props, "b"), ==, "2");
-  qemu_props_free (props);
+  g_array_unref (props);
 }
 
 static void
@@ -67,23 +70,23 @@ test_opts_keys_without_value (void)
   g_assert_cmpstr (qemu_props_get (props, "driver"), ==, "pcie-root-port");
   g_assert_cmpstr (qemu_props_get (props, "hotplug"), ==, "on");
   g_assert_cmpstr (qemu_props_get (props, "multifunction"), ==, "off");
-  qemu_props_free (props);
+  g_array_unref (props);
   /* Without an implied key the first bare key is a boolean too. */
   props = parse_ok ("accel,ats=on", NULL, NULL);
   g_assert_cmpstr (qemu_props_get (props, "accel"), ==, "on");
-  qemu_props_free (props);
+  g_array_unref (props);
   /* The first element with '=' is no implied value; "no" alone is a key. */
   props = parse_ok ("type=virt,no", "type", NULL);
   g_assert_cmpstr (qemu_props_get (props, "type"), ==, "virt");
   g_assert_cmpstr (qemu_props_get (props, "no"), ==, "on");
-  qemu_props_free (props);
+  g_array_unref (props);
   /* Empty elements are skipped; an empty text is no property. */
   props = parse_ok ("virt,,", "type", NULL);
   g_assert_cmpstr (qemu_props_get (props, "type"), ==, "virt,");
-  qemu_props_free (props);
+  g_array_unref (props);
   props = parse_ok ("", "type", NULL);
   g_assert_cmpuint (props->len, ==, 0);
-  qemu_props_free (props);
+  g_array_unref (props);
   parse_fails ("virt,=x", "a value without a parameter name");
 }
 
@@ -94,7 +97,7 @@ test_opts_last_wins (void)
   g_assert_cmpstr (qemu_props_get (props, "a"), ==, "3");
   g_assert_null (qemu_props_get (props, "c"));
   g_assert_null (qemu_props_get (NULL, "a"));
-  qemu_props_free (props);
+  g_array_unref (props);
 }
 
 static void
@@ -119,12 +122,12 @@ test_opts_json (void)
   g_assert_cmpstr (qemu_props_get (props, "list.0"), ==, "1");
   g_assert_cmpstr (qemu_props_get (props, "list.1"), ==, "two");
   g_assert_cmpstr (qemu_props_get (props, "list.2.k"), ==, "v");
-  qemu_props_free (props);
+  g_array_unref (props);
   /* Commas in JSON strings are plain commas; whitespace around is fine. */
   props = parse_ok ("  {\"qom-type\": \"memory-backend-file\", \"mem-path\": \"/a,b\"}\n", "qom-type", &json);
   g_assert_true (json);
   g_assert_cmpstr (qemu_props_get (props, "mem-path"), ==, "/a,b");
-  qemu_props_free (props);
+  g_array_unref (props);
 
   parse_fails ("{\"driver\":\"pcie-root-port\",chassis:1}", "not valid JSON");
   parse_fails ("{\"driver\":\"x\"} trailing", "text after the JSON value");
@@ -257,21 +260,53 @@ test_forms (void)
   read_fails (huge, QEMUARGV_MAX_SIZE + 1, "larger than 8 MiB");
 }
 
+/* The fast path splits plain and single-quoted words exactly as GLib does,
+ * and leaves everything else to g_shell_parse_argv. */
+static void
+test_split_plain (void)
+{
+  static const char *const same[] = {
+    "a b\tc\n d", "x'a b'y 'c'", "''", "a '' b", "a#b", "a;b &&c|d <e >f", "a`b c`d", "a$b ${X:-y} $@",
+    "-device '{\"driver\":\"vfio-pci\",\"host\":\"0008:01:00.0\"}'", "'a\nb' c", "  ", "a\rb",
+    "LC_ALL=C /usr/bin/qemu-system-aarch64 -name guest=vm,debug-threads=on",
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (same); i++)
+    {
+      g_auto (GStrv) fast = qemu_shell_split_plain (same[i], strlen (same[i]));
+      g_auto (GStrv) glib = NULL;
+      g_autoptr (GError) error = NULL;
+      g_assert_nonnull (fast);
+      if (!g_shell_parse_argv (same[i], NULL, &glib, &error))
+        {
+          g_assert_error (error, G_SHELL_ERROR, G_SHELL_ERROR_EMPTY_STRING);
+          g_assert_null (fast[0]);
+          continue;
+        }
+      if (!g_strv_equal ((const char *const *) fast, (const char *const *) glib))
+        g_error ("'%s' splits differently from g_shell_parse_argv", same[i]);
+    }
+  static const char *const glib_only[] = { "a \"b c\"", "a\\ b", "a\\\nb", "a #comment", "#c", "a 'open" };
+  for (gsize i = 0; i < G_N_ELEMENTS (glib_only); i++)
+    g_assert_null (qemu_shell_split_plain (glib_only[i], strlen (glib_only[i])));
+  /* Only the first len bytes count. */
+  g_auto (GStrv) part = qemu_shell_split_plain ("a b\nc d", 3);
+  g_assert_cmpuint (g_strv_length (part), ==, 2);
+}
+
 static void
 test_options (void)
 {
   g_autoptr (qemu_cmdline) cl = read_ok ("qemu-system-aarch64 --machine virt -frob lvl=3 -enable-kvm disk.img "
                                          "-readconfig vm.cfg -device '{\"driver\":' -M acpi=off -nodefaults -device");
-  const char *names[] = { "machine", "frob", "enable-kvm", "image", "readconfig", "device", "machine", "nodefaults",
-                          "device" };
+  const char *names[] = { "machine", "frob", "enable-kvm", "image", "readconfig", "device", "machine", "nodefaults" };
   g_assert_cmpuint (cl->options->len, ==, G_N_ELEMENTS (names));
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_assert_cmpstr (((qemu_option *) g_ptr_array_index (cl->options, i))->name, ==, names[i]);
-  const qemu_option *frob = g_ptr_array_index (cl->options, 1);
+    g_assert_cmpstr (((qemu_option *) qemu_cmdline_option (cl, i))->name, ==, names[i]);
+  const qemu_option *frob = qemu_cmdline_option (cl, 1);
   g_assert_cmpstr (frob->value, ==, "lvl=3"); /* an unknown option takes a next word that is no option */
-  g_assert_null (((qemu_option *) g_ptr_array_index (cl->options, 2))->value);
-  g_assert_nonnull (((qemu_option *) g_ptr_array_index (cl->options, 0))->props);
-  g_assert_null (((qemu_option *) g_ptr_array_index (cl->options, 5))->props); /* JSON that did not parse */
+  g_assert_null (qemu_cmdline_option (cl, 2)->value);
+  g_assert_nonnull (qemu_cmdline_option (cl, 0)->props);
+  g_assert_null (qemu_cmdline_option (cl, 5)->props); /* JSON that did not parse */
 
   /* Notes in argument order: unknown -frob (3), -readconfig (7), the JSON
    * (9), -device without its argument (14). */
@@ -374,6 +409,11 @@ test_model_machine (void)
   g_assert_cmpuint (odd->memory_kib, ==, 0);
   g_assert_cmpuint (odd->numa_cells->len, ==, 0);
   g_assert_true (has_note (odd_cl, 7, QEMU_NOTE_REFUSED, "-numa nodeid=z"));
+  /* An option without its argument is no option (found by fuzz-qemuargv: -global last). */
+  g_autoptr (qemu_cmdline) last_cl = NULL;
+  g_autoptr (guest_domain) last = model_of ("qemu-system-aarch64 -machine virt -global", &last_cl);
+  g_assert_cmpuint (last_cl->options->len, ==, 1);
+  g_assert_true (has_note (last_cl, 3, QEMU_NOTE_REFUSED, "requires an argument"));
 }
 
 static const guest_bus *
@@ -605,16 +645,20 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  syntax = qemu_syntax_new ();
   g_test_add_func ("/qemuargv/opts/escaped-comma", test_opts_escaped_comma);
   g_test_add_func ("/qemuargv/opts/keys-without-value", test_opts_keys_without_value);
   g_test_add_func ("/qemuargv/opts/last-wins", test_opts_last_wins);
   g_test_add_func ("/qemuargv/opts/json", test_opts_json);
   g_test_add_func ("/qemuargv/values", test_values);
   g_test_add_func ("/qemuargv/forms", test_forms);
+  g_test_add_func ("/qemuargv/split-plain", test_split_plain);
   g_test_add_func ("/qemuargv/options", test_options);
   g_test_add_func ("/qemuargv/model/machine", test_model_machine);
   g_test_add_func ("/qemuargv/model/devices", test_model_devices);
   g_test_add_func ("/qemuargv/model/defaults", test_model_defaults);
   g_test_add_func ("/qemuargv/model/same-as-xml", test_model_same_as_xml);
-  return g_test_run ();
+  int status = g_test_run ();
+  qemu_syntax_free (syntax);
+  return status;
 }

@@ -10,19 +10,13 @@
 # host; SMU3xx through host= and sysfsdev=, and the device libvirt passes by
 # file descriptor; stdin, several files, unreadable files, usage errors.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/qemu-libvirt.sh"
 
 CASES=$SRCDIR/tests/data/qemu/cases
 GOLDEN=$SRCDIR/tests/data/qemu/golden
 LIBVIRT=$SRCDIR/tests/data/qemu/libvirt
 DOMAINS=$SRCDIR/tests/data/domains/cases
 SCHEMA=$SRCDIR/data/schemas/validate.schema.json
-
-# exit status and sorted codes of one --json run: "STATUS CODE CODE…"
-status_and_codes () {
-  "$SMMUCTL" validate --json "$@" >"$WORK/sc.json" 2>/dev/null
-  local status=$?
-  echo "$status" $(grep -oE '"code": "SMU[0-9]{3}"' "$WORK/sc.json" | cut -d'"' -f4 | sort -u)
-}
 
 # ---- every case: golden text and JSON, schema, naming contract ----
 docs=()
@@ -80,41 +74,8 @@ expect_status 0 "XML findings carry no argument" -- "$SMMUCTL" validate --json "
 expect_no_grep '"argument"' "$WORK/out" "no argument key for XML"
 
 # ---- libvirt 12.9's own command lines agree with the XML they come from ----
-# The TCG copy (tcg-copy.py) is what libvirt converted; both sides check it.
-declare -A libvirt_changes=(
-  [smu003-cmdqv]="libvirt 12.9 and QEMU 11.1 both take cmdqv: only the XML side warns that it is vendor-only"
-  [smu003-pasid]="libvirt drops the fork's pasid attribute at define time: nothing is left to warn about"
-  [smu003-ssidSize]="libvirt drops the fork's ssidSize attribute at define time: nothing is left to warn about"
-  [smu104-two-machine-wide]="libvirt keeps one machine-wide IOMMU: -machine iommu=smmuv3 appears once"
-  [smu107-missing-bus]="libvirt adds the missing pcie-root-port on pcie.0, so the GPU lands outside the vSMMU (SMU106)"
-  [smu201-auto-placed]="domxml-to-native rebuilds every <interface> and addresses it anew, on a new root port of pcie.0"
-  [smu201-virtio-below-accel]="domxml-to-native rebuilds every <interface> and addresses it anew, on a root port of pcie.0"
-  [smu201-implicit-memballoon]="libvirt 12.9 adds no memballoon on aarch64: nothing emulated lands below the vSMMU"
-)
-pairs=()
-for xml in "$DOMAINS"/*.xml; do pairs+=("$xml" "$WORK/$(basename "$xml" .xml).tcg.xml"); done
-/usr/bin/python3 "$LIBVIRT/tcg-copy.py" "${pairs[@]}"
-converted=0
-for xml in "$DOMAINS"/*.xml; do
-  name=$(basename "$xml" .xml)
-  if [ ! -f "$LIBVIRT/$name.argv" ]; then
-    if [ -f "$LIBVIRT/$name.refused" ]; then ok; else fail "$name: not recorded (run tests/data/qemu/libvirt/record.sh)"; fi
-    continue
-  fi
-  converted=$((converted + 1))
-  args=()
-  [ -f "$DOMAINS/$name.args" ] && read -ra args <"$DOMAINS/$name.args"
-  from_xml=$(status_and_codes "${args[@]}" "$WORK/$name.tcg.xml")
-  from_argv=$(status_and_codes "${args[@]}" --qemu "$LIBVIRT/$name.argv")
-  reason=${libvirt_changes[$name]:-}
-  if [ -z "$reason" ] && [ "$from_xml" = "$from_argv" ]; then ok
-  elif [ -z "$reason" ]; then fail "$name: XML gives '$from_xml', libvirt's argv '$from_argv'"
-  elif [ "$from_xml" != "$from_argv" ]; then ok
-  else fail "$name: listed as changed by libvirt ($reason), yet both give '$from_xml'"
-  fi
-done
-if [ "$converted" -ge 50 ]; then ok; else fail "only $converted domain cases have libvirt's command line"; fi
-expect_grep '^libvirt 12\.9\.' "$LIBVIRT/VERSION" "recorded with libvirt 12.9"
+# (recorded here; validate-qemu-libvirt.sh records them afresh in the real-stack tier)
+compare_with_libvirt "$LIBVIRT"
 
 # ---- plan --format qemu agrees with plan, for every fixture host and layout ----
 pairs=0

@@ -113,7 +113,8 @@ parse_unsigned (const char *s, guint base, guint64 max, guint64 *out)
   char *end = NULL;
   errno = 0;
   guint64 v = g_ascii_strtoull (s, &end, base);
-  if (errno != 0 || *end != '\0' || v > max)
+  /* Only ERANGE: GLib's first call in a thread may leave another errno (its C locale). */
+  if (errno == ERANGE || *end != '\0' || v > max)
     return FALSE;
   *out = v;
   return TRUE;

@@ -202,11 +202,13 @@ qemu_parse_size (const char *text, char default_suffix, guint64 *bytes)
   if (text == NULL || !g_ascii_isdigit (*text))
     return FALSE;
   char *end = NULL;
+  /* Only ERANGE means anything: GLib's first call in a thread may leave
+   * another errno behind (from creating its C locale). */
   errno = 0;
   double value = g_ascii_strtod (text, &end);
   char suffix = *end != '\0' ? *end : default_suffix;
   const char *at = strchr (suffixes, g_ascii_toupper (suffix));
-  if (errno != 0 || at == NULL || (*end != '\0' && end[1] != '\0'))
+  if (errno == ERANGE || at == NULL || (*end != '\0' && end[1] != '\0'))
     return FALSE;
   double result = value * (double) ((guint64) 1 << ((at - suffixes) * 10));
   if (!(result >= 0) || result >= 18446744073709551616.0)

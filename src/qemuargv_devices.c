@@ -128,7 +128,7 @@ parse_number (const char *text, guint64 max, guint64 *out)
   char *end = NULL;
   errno = 0;
   guint64 v = g_ascii_strtoull (text, &end, 0);
-  if (errno != 0 || *end != '\0' || v > max)
+  if (errno == ERANGE || *end != '\0' || v > max) /* not errno != 0: see qemu_parse_size */
     return FALSE;
   *out = v;
   return TRUE;

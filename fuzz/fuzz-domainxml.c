@@ -5,7 +5,7 @@
  * and hostile XML).
  *
  *   clang -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -g -D_GNU_SOURCE \
- *         -Isrc -Ibuild fuzz/fuzz-domainxml.c src/domainxml.c src/domainxml_devices.c \
+ *         -Isrc -Ibuild fuzz/fuzz-domainxml.c src/domainxml.c src/domainxml_devices.c src/qemuargv.c \
  *         src/topology.c src/finding.c src/findings.c src/rules.c src/rules_accel.c \
  *         src/rules_window.c src/rules_target.c src/report.c src/versions.c src/errors.c \
  *         $(pkg-config --cflags --libs glib-2.0 libxml-2.0 json-c) -o fuzz-domainxml

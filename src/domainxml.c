@@ -14,6 +14,7 @@
 
 #include "domainxml_internal.h"
 #include "errors.h"
+#include "qemuargv.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlParserCtxt, xmlFreeParserCtxt)
@@ -153,30 +154,6 @@ reader_yes_no (reader *r, const xmlNode *n, const char *name, tristate *value)
 
 /* ---- domain-level elements ---- */
 
-/* "2T", "1.5G", "549755813888": QEMU's size syntax (binary suffixes). */
-static gboolean
-parse_qemu_size (const char *s, guint64 *bytes)
-{
-  char *end = NULL;
-  if (s == NULL || !g_ascii_isdigit (*s))
-    return FALSE;
-  double value = g_ascii_strtod (s, &end);
-  static const char suffixes[] = "BKMGTPE";
-  int shift = 0;
-  if (*end != '\0')
-    {
-      const char *at = strchr (suffixes, g_ascii_toupper (*end));
-      if (at == NULL || end[1] != '\0')
-        return FALSE;
-      shift = (int) (at - suffixes) * 10;
-    }
-  double result = value * (double) ((guint64) 1 << shift);
-  if (!(result >= 0) || result >= 18446744073709551616.0)
-    return FALSE;
-  *bytes = (guint64) result;
-  return TRUE;
-}
-
 static void
 read_qemu_commandline (reader *r, const xmlNode *root)
 {
@@ -206,7 +183,7 @@ read_qemu_commandline (reader *r, const xmlNode *root)
               {
                 r->dom->mmio64_line = xml_line (arg);
                 /* 0 with a line: declared but not a size (SMU403 says so). */
-                if (!parse_qemu_size (*o + strlen ("highmem-mmio-size="), &r->dom->mmio64_size))
+                if (!qemu_parse_size (*o + strlen ("highmem-mmio-size="), 'B', &r->dom->mmio64_size))
                   r->dom->mmio64_size = 0;
               }
         }

@@ -12,6 +12,8 @@
 #pragma once
 #include <glib.h>
 
+#include "topology.h"
+
 #define QEMUARGV_MAX_SIZE ((gsize) 8 << 20) /* bytes: a libvirt log with many starts fits */
 #define QEMUARGV_MAX_ARGS 100000
 
@@ -115,8 +117,6 @@ char **qemu_shell_find_argv (const char *text, GPtrArray *notes, GError **error)
 char **qemu_shell_split_plain (const char *statement, gsize len);
 
 /* ---- the guest model (qemuargv_model.c, qemuargv_devices.c) ---- */
-
-#include "topology.h"
 
 /* The guest QEMU would build from cl, as the domain XML reader builds it
  * from libvirt XML (source GUEST_SOURCE_QEMU_ARGV: lines are argv indexes).

@@ -6,6 +6,7 @@
 #include "qemuargv.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -322,7 +323,16 @@ parse_json (qemu_syntax *syntax, const char *text, GArray *props, GError **error
   json_tokener *tok = syntax->tokener;
   json_tokener_reset (tok);
   gsize len = strlen (text);
+  /* json-c switches to the C locale for every parse (duplocale, newlocale):
+   * from any other locale that takes glibc's process-wide locale lock, which
+   * threads checking files side by side then queue on; already in the C
+   * locale, it is free. */
+  static locale_t c_locale;
+  if (g_once_init_enter (&c_locale))
+    g_once_init_leave (&c_locale, newlocale (LC_ALL_MASK, "C", (locale_t) 0));
+  locale_t previous = uselocale (c_locale);
   json_object *root = json_tokener_parse_ex (tok, text, (int) MIN (len, (gsize) G_MAXINT));
+  uselocale (previous);
   enum json_tokener_error jerr = json_tokener_get_error (tok);
   size_t consumed = json_tokener_get_parse_end (tok);
   gboolean trailing = root != NULL && text[consumed + strspn (text + consumed, " \t\n")] != '\0';

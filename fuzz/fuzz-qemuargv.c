@@ -140,10 +140,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   report_totals totals = { 0 };
   report_totals_add (&totals, input);
   report_targets targets = { FALSE, FALSE, { 0, 0, 0 }, { 0, 0, 0 } };
-  report_options text = { FALSE, FALSE };
+  report_options text = report_options_for_quiet (FALSE, FALSE);
   report_text_input (sink, input, &text);
-  report_json_begin (sink, &targets);
-  report_json_input (sink, input, TRUE);
-  report_json_end (sink, &totals, FALSE, 0);
+  g_autoptr (GPtrArray) inputs = g_ptr_array_new ();
+  g_ptr_array_add (inputs, input);
+  report_json_write (sink, &targets, inputs, &totals, FALSE, 0, NULL);
   return 0;
 }

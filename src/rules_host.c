@@ -28,7 +28,7 @@ check_hostdevs (const guest_domain *dom, const host_model *host, finding_list *o
       if (ep->host_bdf == NULL && ep->host_unknown != NULL)
         {
           /* Passed by file descriptor: which host device is not said, and not guessed. */
-          finding_add (out, "SMU309", SEVERITY_INFO, ep->line, path,
+          finding_add (out, "SMU310", SEVERITY_INFO, ep->line, path,
                        "validate the domain XML against the host instead, or write host= on the command line",
                        "the host device of %s '%s' is unknown: %s; the host rules leave it out", ep->model,
                        ep->id != NULL ? ep->id : "", ep->host_unknown);

@@ -45,7 +45,7 @@ for host in $PLANNABLE; do
     # validate(plan(x)) has no errors and no warnings, for the targets planned for too
     expect_status 0 "validate $host $layout" -- "$SMMUCTL" validate --strict "$WORK/$host-$layout.xml"
     expect_status 0 "validate $host $layout at the planned targets" -- \
-      "$SMMUCTL" validate --strict --target-qemu 11.1 --target-libvirt 12.7 "$WORK/$host-$layout.xml"
+      "$SMMUCTL" validate --strict --target-qemu 11.1 --target-libvirt 12.9 "$WORK/$host-$layout.xml"
     bash -n "$WORK/$host-$layout.sh" && ok || fail "$host $layout: the QEMU script is not valid sh"
   done
 done

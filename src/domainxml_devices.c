@@ -117,12 +117,8 @@ read_pci_controller (reader *r, const xmlNode *n, const device_where *where)
   const xmlNode *target = xml_child (n, "target");
   if (target != NULL)
     {
-      const char *bus_nr = xml_attr (r, target, "busNr");
-      guint64 nr = 0;
-      if (bus_nr != NULL && parse_unsigned (bus_nr, 10, G_MAXUINT32, &nr) && (nr < 1 || nr > 254))
-        return reader_fail (r, target, "<target busNr='%s'>: libvirt refuses it: \"unsupported configuration: PCI "
-                            "controller busNr '%s' out of range - must be 1-254\"", bus_nr, bus_nr);
-      if (!reader_number (r, target, "busNr", 10, 254, &bus->bus_nr)
+      /* busNr 255 (and 0) libvirt refuses: SMU401 says so in its words. */
+      if (!reader_number (r, target, "busNr", 10, 255, &bus->bus_nr)
           || !reader_number (r, target, "chassis", 0, 255, &bus->chassis)
           || !reader_number (r, target, "port", 0, 255, &bus->port)
           || !reader_yes_no (r, target, "hotplug", &bus->hotplug))

@@ -60,7 +60,7 @@ PY
       expect_no_grep 'SMU501' "$WORK/out" "$profile: $c: no SMU501"
     done
     expect_status 0 "$profile: plan for the installed programs" -- \
-      "$SMMUCTL" plan --root "$HOST" --hwinfo-json "$HOST/hwinfo.json" --all-vfio "${targets[@]}" --explain \
+      "$SMMUCTL" plan --root "$HOST" --hwinfo-json "$HOST/hwinfo.json" --vendor 10de "${targets[@]}" --explain \
       --name gb200-vm -o "$WORK/plan.xml"
     expect_grep 'targets: QEMU 11\.1\.3 \(installed\), libvirt 12\.9\.0 \(installed\)' "$WORK/plan.xml" \
       "$profile: plan says which targets it asked"
@@ -91,7 +91,7 @@ PY
 
     # The launch script's -smp and NUMA cells: QEMU 11.1 has nothing to say.
     expect_status 0 "$profile: plan --format qemu" -- \
-      "$SMMUCTL" plan --root "$HOST" --hwinfo-json "$HOST/hwinfo.json" --all-vfio --target-qemu installed --format qemu \
+      "$SMMUCTL" plan --root "$HOST" --hwinfo-json "$HOST/hwinfo.json" --vendor 10de --target-qemu installed --format qemu \
       -o "$WORK/run.sh"
     mapfile -t topo < <(sed -n 's/^set -- "\$@" \(-smp\|-numa\|-object\) \(memory-backend[^ ]*\|node[^ ]*\|[0-9][^ ]*\)$/\1\n\2/p' "$WORK/run.sh")
     if [ "${#topo[@]}" -ge 6 ]; then ok; else fail "$profile: no -smp/-numa in the script: ${topo[*]}"; fi
@@ -116,7 +116,7 @@ PY
     expect_grep 'SMU501 .*pciBus.*it needs libvirt 11\.10\.0 or newer and the target libvirt is 11\.3\.0' \
       "$WORK/out" "$profile: pciBus by libvirt's version"
     expect_status 1 "$profile: plan for the installed programs refuses" -- \
-      "$SMMUCTL" plan --root "$HOST" --all-vfio "${targets[@]}" -o "$WORK/plan.xml"
+      "$SMMUCTL" plan --root "$HOST" --vendor 10de "${targets[@]}" -o "$WORK/plan.xml"
     expect_grep 'target QEMU 10\.0\.13 \(installed\) cannot express this plan' "$WORK/err" "$profile: says why"
     if [ ! -e "$WORK/plan.xml" ]; then ok; else fail "$profile: a refused plan wrote its output"; fi
     # <pcihole64> on virt: libvirt 11.3 refuses it, and so does SMU501

@@ -80,7 +80,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       FUZZ_CHECK (error == NULL);
       check_model (dom);
-      rule_options opts = { TRUE, TRUE, { 7, 2, 0 }, { 9, 0, 0 }, NULL };
+      rule_options opts = { TRUE, TRUE, { { 7, 2, 0 }, 0, 0 }, { { 9, 0, 0 }, 0, 0 }, NULL };
       rules_check_domain (dom, &opts, list);
       rules_check_domain (dom, NULL, list);
       for (guint i = 0; i < finding_list_len (list); i++)

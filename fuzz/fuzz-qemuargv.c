@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 static void
 check_model (const qemu_cmdline *cl, const guest_domain *dom)
 {
-  FUZZ_CHECK (dom->source == GUEST_SOURCE_QEMU_ARGV);
+  FUZZ_CHECK (dom->origin == GUEST_FROM_QEMU_ARGV);
   FUZZ_CHECK (guest_find_bus (dom, 0) != NULL); /* the machine's root bus */
   for (guint i = 0; i < dom->buses->len; i++)
     {
@@ -117,7 +117,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           finding_add (list, note->kind == QEMU_NOTE_REFUSED ? "SMU004" : "SMU005", SEVERITY_WARNING, note->arg,
                        NULL, note->hint, "%s", note->message);
         }
-      rule_options opts = { TRUE, TRUE, { 7, 2, 0 }, { 9, 0, 0 }, NULL };
+      rule_options opts = { .have_target_qemu = TRUE, .have_target_libvirt = TRUE,
+                            .target_qemu = sw_target_from_version ((sw_version) { 7, 2, 0 }),
+                            .target_libvirt = sw_target_from_version ((sw_version) { 9, 0, 0 }) };
       rules_check_domain (dom, &opts, list);
       rules_check_domain (dom, NULL, list);
       finding_list_locate_arguments (list, argument_text, cl);

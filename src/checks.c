@@ -1,4 +1,5 @@
 #include "checks.h"
+#include "tools.h"
 
 #include "smmucompat.h"
 #include "versions.h"
@@ -218,10 +219,12 @@ check_tools (const host_model *host, GPtrArray *out)
   const host_tools *t = &host->tools;
   if (!t->probed)
     return;
+  /* What the programs reported about themselves outranks their numbers. */
   sw_version v;
+  sw_target qemu = tools_target (t, SW_QEMU), libvirt = tools_target (t, SW_LIBVIRT);
   if (t->qemu_version == NULL || !sw_version_parse (t->qemu_version, &v))
     add (out, CHECK_NOTE, "qemu", NULL, "qemu-system-aarch64 not found");
-  else if (!sw_has_feature (v, FEAT_QEMU_SMMUV3_ACCEL))
+  else if (!sw_target_has (&qemu, FEAT_QEMU_SMMUV3_ACCEL))
     {
       const feature_info *f = feature_lookup (FEAT_QEMU_SMMUV3_ACCEL);
       g_autofree char *need = sw_version_to_string (f->since);
@@ -231,7 +234,7 @@ check_tools (const host_model *host, GPtrArray *out)
   else
     add (out, CHECK_PASS, "qemu", NULL, "QEMU %s supports arm-smmuv3,accel=on", t->qemu_version);
   if (t->libvirt_version != NULL && sw_version_parse (t->libvirt_version, &v)
-      && !sw_has_feature (v, FEAT_LIBVIRT_IOMMU_PCIBUS))
+      && !sw_target_has (&libvirt, FEAT_LIBVIRT_IOMMU_PCIBUS))
     {
       const feature_info *f = feature_lookup (FEAT_LIBVIRT_IOMMU_PCIBUS);
       g_autofree char *need = sw_version_to_string (f->since);

@@ -181,9 +181,13 @@ read_qemu_commandline (reader *r, const xmlNode *root)
           for (char **o = options; *o != NULL; o++)
             if (g_str_has_prefix (*o, "highmem-mmio-size="))
               {
+                /* Appended after libvirt's own -machine: it wins over <pcihole64>. */
                 r->dom->mmio64_line = xml_line (arg);
-                /* 0 with a line: declared but not a size (SMU403 says so). */
-                if (!qemu_parse_size (*o + strlen ("highmem-mmio-size="), 'B', &r->dom->mmio64_size))
+                r->dom->mmio64_source = GUEST_MMIO64_QEMU_COMMANDLINE;
+                g_free (r->dom->mmio64_path);
+                r->dom->mmio64_path = g_strdup ("/domain/qemu:commandline");
+                r->dom->mmio64_unparsed = !qemu_parse_size (*o + strlen ("highmem-mmio-size="), 'B', &r->dom->mmio64_size);
+                if (r->dom->mmio64_unparsed)
                   r->dom->mmio64_size = 0;
               }
         }
@@ -192,7 +196,7 @@ read_qemu_commandline (reader *r, const xmlNode *root)
 
 /* libvirt's memory units: k/M/G/T/P/E (and KiB…) are powers of 1024, KB/MB…
  * powers of 1000, b/bytes single bytes; the default is KiB. */
-static gboolean
+gboolean
 parse_memory_kib (const char *value, const char *unit, guint64 *kib)
 {
   guint64 v;
@@ -269,10 +273,9 @@ read_domain (reader *r, const xmlNode *root)
     }
 
   const xmlNode *devices = xml_child (root, "devices");
-  /* Domain-level iommufd default, before the hostdevs that inherit it. */
+  /* Domain-level iommufd default, before the hostdevs that inherit it.  Only
+   * a child of <domain>: libvirt 12.9 ignores one inside <devices>. */
   const xmlNode *iommufd = xml_child (root, "iommufd");
-  if (iommufd == NULL)
-    iommufd = xml_child (devices, "iommufd");
   if (iommufd != NULL)
     {
       dom->domain_iommufd_line = xml_line (iommufd);
@@ -280,9 +283,9 @@ read_domain (reader *r, const xmlNode *root)
       if (!reader_yes_no (r, iommufd, "enabled", &dom->domain_iommufd))
         return FALSE;
     }
-  read_qemu_commandline (r, root);
   if (!reader_devices (r, devices, root))
     return FALSE;
+  read_qemu_commandline (r, root);
   guest_domain_place_unaddressed (dom);
   guest_domain_resolve (dom);
   return TRUE;

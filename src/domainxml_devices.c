@@ -38,6 +38,7 @@ typedef struct {
   int bus, slot, function;  /* -1 unless explicit */
   gboolean explicit_address;
   gboolean is_pci;          /* FALSE for virtio-mmio, usb, drive, … addresses */
+  tristate multifunction;   /* multifunction='on|off'; UNKNOWN when not written */
 } guest_address;
 
 /* <address type='pci' …/>.  libvirt treats domain, bus and slot all zero as
@@ -46,7 +47,7 @@ static gboolean
 read_guest_address (reader *r, const xmlNode *owner, guest_address *out)
 {
   const xmlNode *addr = xml_child (owner, "address");
-  *out = (guest_address) { -1, -1, -1, FALSE, TRUE };
+  *out = (guest_address) { -1, -1, -1, FALSE, TRUE, TRI_UNKNOWN };
   if (addr == NULL)
     return TRUE;
   if (!xml_attr_is (r, addr, "type", "pci"))
@@ -55,16 +56,42 @@ read_guest_address (reader *r, const xmlNode *owner, guest_address *out)
       return TRUE;
     }
   int domain = 0, bus = 0, slot = 0, function = 0;
+  tristate multifunction = TRI_UNKNOWN;
   if (!reader_number (r, addr, "domain", 0, 0xffff, &domain) || !reader_number (r, addr, "bus", 0, 0xff, &bus)
-      || !reader_number (r, addr, "slot", 0, 0x1f, &slot) || !reader_number (r, addr, "function", 0, 7, &function))
+      || !reader_number (r, addr, "slot", 0, 0x1f, &slot) || !reader_number (r, addr, "function", 0, 7, &function)
+      || !reader_yes_no (r, addr, "multifunction", &multifunction))
     return FALSE;
   if (domain == 0 && bus == 0 && slot == 0)
     return TRUE;
-  *out = (guest_address) { bus, slot, function, TRUE, TRUE };
+  *out = (guest_address) { bus, slot, function, TRUE, TRUE, multifunction };
   return TRUE;
 }
 
 /* ---- <controller type='pci'> ---- */
+
+/* <pcihole64> on pcie-root: the 64-bit window, which libvirt 12.9 passes to
+ * QEMU virt as highmem-mmio-size=NK. */
+static gboolean
+read_pcihole64 (reader *r, const xmlNode *n, const guest_bus *bus, const device_where *where)
+{
+  const xmlNode *hole = xml_child (n, "pcihole64");
+  if (hole == NULL || bus->kind != GUEST_BUS_PCIE_ROOT)
+    return TRUE;
+  g_autofree char *value = xml_text (hole);
+  const char *unit = xml_attr (r, hole, "unit");
+  guint64 kib = 0;
+  if (!parse_memory_kib (value, unit, &kib) || kib > G_MAXUINT64 / 1024)
+    return reader_fail (r, hole, "<pcihole64 unit='%s'>%s</pcihole64>: not a size (libvirt refuses it too)",
+                        unit ? unit : "KiB", value);
+  guest_domain *dom = r->dom;
+  dom->mmio64_size = kib * 1024;
+  dom->mmio64_line = xml_line (hole);
+  dom->mmio64_source = GUEST_MMIO64_PCIHOLE64;
+  g_autofree char *path = device_path (where);
+  g_free (dom->mmio64_path);
+  dom->mmio64_path = g_strconcat (path, "/pcihole64", NULL);
+  return TRUE;
+}
 
 static gboolean
 read_pci_controller (reader *r, const xmlNode *n, const device_where *where)
@@ -90,6 +117,7 @@ read_pci_controller (reader *r, const xmlNode *n, const device_where *where)
   const xmlNode *target = xml_child (n, "target");
   if (target != NULL)
     {
+      /* busNr 255 (and 0) libvirt refuses: SMU401 says so in its words. */
       if (!reader_number (r, target, "busNr", 10, 255, &bus->bus_nr)
           || !reader_number (r, target, "chassis", 0, 255, &bus->chassis)
           || !reader_number (r, target, "port", 0, 255, &bus->port)
@@ -112,7 +140,8 @@ read_pci_controller (reader *r, const xmlNode *n, const device_where *where)
   bus->slot = address.slot;
   bus->function = address.function;
   bus->address_explicit = address.explicit_address;
-  return TRUE;
+  bus->multifunction = address.multifunction;
+  return read_pcihole64 (r, n, bus, where);
 }
 
 /* ---- <iommu> ---- */
@@ -135,8 +164,8 @@ read_vsmmu_prop (reader *r, const xmlNode *driver, const char *spelling, vsmmu_p
   gboolean is_switch = id == VSMMU_PROP_ACCEL || id == VSMMU_PROP_CMDQV || id == VSMMU_PROP_ATS
                        || id == VSMMU_PROP_RIL;
   guint64 number;
-  if (strcmp (value, "auto") == 0 && id != VSMMU_PROP_ACCEL && id != VSMMU_PROP_CMDQV)
-    p->state = PROP_AUTO; /* oas='auto' is read too: SMU209 explains QEMU refuses it */
+  if (strcmp (value, "auto") == 0 && id != VSMMU_PROP_ACCEL)
+    p->state = PROP_AUTO; /* QEMU's value, not libvirt's: SMU209 says libvirt refuses it at define */
   else if ((is_switch || strcmp (spelling, "pasid") == 0) && strcmp (value, "on") == 0)
     {
       p->state = PROP_VALUE;
@@ -314,6 +343,7 @@ add_endpoint (reader *r, guest_endpoint_kind kind, const xmlNode *n, const devic
   ep->slot = address->slot;
   ep->function = address->function;
   ep->address_explicit = address->explicit_address;
+  ep->multifunction = address->multifunction;
   return ep;
 }
 
@@ -424,7 +454,7 @@ static void
 add_implicit_endpoint (reader *r, const xmlNode *devices, const char *element, const char *model,
                        const char *id, const char *why)
 {
-  guest_address none = { -1, -1, -1, FALSE, TRUE };
+  guest_address none = { -1, -1, -1, FALSE, TRUE, TRI_UNKNOWN };
   guest_endpoint *ep = add_endpoint (r, GUEST_EP_EMULATED, devices, NULL, model, &none);
   g_free (ep->element);
   ep->element = g_strdup (element);
@@ -432,13 +462,16 @@ add_implicit_endpoint (reader *r, const xmlNode *devices, const char *element, c
   ep->comment = g_strdup (why);
 }
 
-/* What libvirt adds at define time that lands on PCI. */
+/* What libvirt adds at define time that lands on PCI.  No memballoon on Arm:
+ * libvirt 12.9 and 11.3 add none to an aarch64 domain (nor a USB
+ * controller); an x86_64 q35 domain without <memballoon> gets a virtio one. */
 static void
 add_implicit_devices (reader *r, const xmlNode *devices)
 {
   guest_domain *dom = r->dom;
   gboolean qemu_driver = g_strcmp0 (dom->domain_type, "kvm") == 0 || g_strcmp0 (dom->domain_type, "qemu") == 0;
-  if (devices != NULL && qemu_driver && !has_device (r, devices, "memballoon", NULL))
+  gboolean arm = dom->arch == NULL || g_str_has_prefix (dom->arch, "aarch64") || g_str_has_prefix (dom->arch, "arm");
+  if (devices != NULL && qemu_driver && !arm && !has_device (r, devices, "memballoon", NULL))
     add_implicit_endpoint (r, devices, "memballoon", "virtio-balloon-pci", "balloon0",
                            "implicit: libvirt adds a virtio memballoon when <memballoon> is absent");
   if (devices != NULL && has_virtio_channel (r, devices) && !has_device (r, devices, "controller", "virtio-serial"))

@@ -27,6 +27,8 @@ gboolean parse_unsigned (const char *s, guint base, guint64 max, guint64 *out);
 gboolean reader_fail (reader *r, const xmlNode *n, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 gboolean reader_number (reader *r, const xmlNode *n, const char *name, guint base, guint64 max, int *value);
 gboolean reader_yes_no (reader *r, const xmlNode *n, const char *name, tristate *value);
+/* libvirt's <memory unit=…> syntax (KiB by default) → KiB; FALSE when not a size. */
+gboolean parse_memory_kib (const char *value, const char *unit, guint64 *kib);
 
 /* <devices>: controllers, IOMMUs, endpoints, what libvirt adds implicitly,
  * controller indexes; devices may be NULL (then root is used for lines). */

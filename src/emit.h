@@ -56,3 +56,7 @@ int emit_root_complex_of (const guest_domain *dom, const emit_index *idx, int bu
 gboolean emit_slot_is_multifunction (const emit_index *idx, int parent, int slot);
 /* Spelling of a vSMMU property value: "on", "off", "auto", "20"; NULL when absent. */
 char *emit_prop_value (const guest_iommu *iommu, vsmmu_prop_id id);
+/* "ats, ril and ssidsize": the properties planned as auto, NULL when none.
+ * Neither emitter writes them: libvirt XML has no 'auto', and QEMU 11.1's
+ * default is auto, so a script without them is what libvirt runs. */
+char *emit_auto_props_text (const guest_iommu *iommu);

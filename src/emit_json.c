@@ -72,6 +72,7 @@ mmio_json (const guest_plan *plan)
 {
   json_object *o = json_object_new_object ();
   json_object_object_add (o, "bar64_total", json_object_new_int64 ((gint64) plan->bar64_total));
+  json_object_object_add (o, "need", json_object_new_int64 ((gint64) plan->mmio64_need));
   json_object_object_add (o, "window", json_object_new_int64 ((gint64) MAX (plan->domain->mmio64_size,
                                                                              GUEST_DEFAULT_MMIO64_SIZE)));
   g_autofree char *size = plan->mmio64_raised ? emit_qemu_size (plan->domain->mmio64_size) : NULL;
@@ -269,8 +270,8 @@ emit_json (const guest_plan *plan, const host_model *host, const emit_options *o
   json_object_object_add (doc, "layout", json_object_new_string (plan_layout_name (plan->layout)));
   json_object_object_add (doc, "bus_headroom", json_object_new_int ((int) plan->bus_headroom));
   json_object *targets = json_object_new_object ();
-  json_object_object_add (targets, "qemu", version (plan->target_qemu, plan->target_qemu_source));
-  json_object_object_add (targets, "libvirt", version (plan->target_libvirt, plan->target_libvirt_source));
+  json_object_object_add (targets, "qemu", version (plan->target_qemu.version, plan->target_qemu_source));
+  json_object_object_add (targets, "libvirt", version (plan->target_libvirt.version, plan->target_libvirt_source));
   json_object_object_add (doc, "targets", targets);
   json_object_object_add (doc, "domain", domain_json (plan, opts));
   json_object_object_add (doc, "mmio64", mmio_json (plan));

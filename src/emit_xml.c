@@ -236,15 +236,69 @@ iommu_node (xml_out *out, const guest_iommu *iommu)
   attr (driver, "pciBus", "%d", iommu->pci_bus);
   for (int p = 0; p < VSMMU_N_PROPS; p++)
     {
-      g_autofree char *value = emit_prop_value (iommu, (vsmmu_prop_id) p);
+      /* libvirt has no 'auto' (12.9 refuses it at define): left out, QEMU's default is auto. */
+      g_autofree char *value = iommu->props[p].state == PROP_AUTO ? NULL : emit_prop_value (iommu, (vsmmu_prop_id) p);
       if (value != NULL)
         attr (driver, iommu->props[p].spelling, "%s", value);
     }
   return i;
 }
 
-/* libvirt has no element for highmem-mmio-size: pass it to QEMU, which
- * merges a repeated -machine option into the machine libvirt configures. */
+static gboolean
+is_controller_zero (xmlNodePtr node)
+{
+  if (node->type != XML_ELEMENT_NODE || node->ns != NULL || strcmp ((const char *) node->name, "controller") != 0)
+    return FALSE;
+  xmlChar *type = xmlGetProp (node, BAD_CAST "type");
+  xmlChar *index = xmlGetProp (node, BAD_CAST "index");
+  gboolean zero = type != NULL && index != NULL && strcmp ((const char *) type, "pci") == 0
+                  && strcmp ((const char *) index, "0") == 0;
+  xmlFree (type);
+  xmlFree (index);
+  return zero;
+}
+
+/* libvirt 12.9 turns <pcihole64> on pcie-root into -machine
+ * highmem-mmio-size=NK on aarch64 virt: set it on controller 0 (added when
+ * the document has none), replacing a smaller one. */
+static void
+add_pcihole64 (xml_out *out, xmlNodePtr devices, const guest_plan *plan)
+{
+  xmlNodePtr root_bus = NULL;
+  for (xmlNodePtr c = devices->children; c != NULL && root_bus == NULL; c = c->next)
+    if (is_controller_zero (c))
+      root_bus = c;
+  if (root_bus == NULL)
+    {
+      root_bus = new_node (out, "controller");
+      attr (root_bus, "type", "pci");
+      attr (root_bus, "index", "0");
+      attr (root_bus, "model", "pcie-root");
+      append (out, devices, root_bus);
+    }
+  xmlNodePtr old = find_child (root_bus, "pcihole64", NULL);
+  if (old != NULL)
+    {
+      xmlNodePtr space = old->prev;
+      xmlUnlinkNode (old);
+      xmlFreeNode (old);
+      if (space != NULL && space->type == XML_TEXT_NODE)
+        {
+          xmlUnlinkNode (space);
+          xmlFreeNode (space);
+        }
+    }
+  append_comment (out, root_bus, "64-bit MMIO window for the passthrough BARs: libvirt passes <pcihole64> on "
+                                 "pcie-root to QEMU virt as highmem-mmio-size");
+  g_autofree char *kib = g_strdup_printf ("%" G_GUINT64_FORMAT, plan->domain->mmio64_size >> 10);
+  xmlNodePtr hole = xmlNewDocNode (out->doc, NULL, BAD_CAST "pcihole64", BAD_CAST kib);
+  attr (hole, "unit", "KiB");
+  append (out, root_bus, hole);
+}
+
+/* Older libvirt has no element for highmem-mmio-size on virt: pass it to
+ * QEMU, which merges a repeated -machine option into the machine libvirt
+ * configures (and libvirt marks the domain tainted). */
 static void
 add_mmio_window (xml_out *out, xmlNodePtr root, const guest_plan *plan)
 {
@@ -261,8 +315,8 @@ add_mmio_window (xml_out *out, xmlNodePtr root, const guest_plan *plan)
     }
   g_autofree char *size = emit_qemu_size (plan->domain->mmio64_size);
   g_autofree char *value = g_strdup_printf ("highmem-mmio-size=%s", size);
-  append_comment (out, cl, "64-bit MMIO window for the passthrough BARs: libvirt has no element for "
-                           "highmem-mmio-size, and QEMU merges this -machine option into libvirt's");
+  append_comment (out, cl, "64-bit MMIO window for the passthrough BARs: the target libvirt cannot pass "
+                           "<pcihole64> on the virt machine, and QEMU merges this -machine option into libvirt's");
   xmlNodePtr arg = xmlNewDocNode (out->doc, ns, BAD_CAST "arg", NULL);
   attr (arg, "value", "-machine");
   append (out, cl, arg);
@@ -444,11 +498,20 @@ emit_xml (const guest_plan *plan, const emit_options *opts, GError **error)
     {
       const guest_iommu *iommu = g_ptr_array_index (dom->iommus, i);
       append_comment (&out, devices, iommu->comment);
+      g_autofree char *left_out = emit_auto_props_text (iommu);
+      if (left_out != NULL)
+        {
+          g_autofree char *note = g_strdup_printf ("%s left to QEMU's default, auto: libvirt has no 'auto'",
+                                                   left_out);
+          append_comment (&out, devices, note);
+        }
       append (&out, devices, iommu_node (&out, iommu));
     }
   if (!plan->merged)
     add_skeleton_tail (&out, devices);
-  if (plan->mmio64_raised)
+  if (plan->mmio64_raised && dom->mmio64_source == GUEST_MMIO64_PCIHOLE64)
+    add_pcihole64 (&out, devices, plan);
+  else if (plan->mmio64_raised)
     add_mmio_window (&out, root, plan);
   return serialize (doc);
 }

@@ -177,6 +177,19 @@ tools_to_json (const host_tools *tools)
        json_object_new_string (tristate_name (tools->smmuv3_user_creatable)));
   add (obj, "smmuv3_props", strings_to_json (tools->smmuv3_props));
   add (obj, "libvirt_version", string_or_null (tools->libvirt_version));
+  if (tools->probed)
+    {
+      /* What the programs reported about themselves (feature keys of the
+       * version table), so that a plan made elsewhere targets them. */
+      add (obj, "libvirt_uri", string_or_null (tools->libvirt_uri));
+      json_object *features = json_object_new_object ();
+      gsize n = 0;
+      const feature_info *table = feature_table (&n);
+      for (gsize i = 0; i < n; i++)
+        if (tools->features[table[i].id] != TRI_UNKNOWN)
+          add (features, table[i].key, json_object_new_boolean (tools->features[table[i].id] == TRI_YES));
+      add (obj, "features", features);
+    }
   return obj;
 }
 
@@ -574,6 +587,22 @@ read_tools (json_reader *r, json_object *doc, host_tools *tools)
   g_ptr_array_unref (tools->smmuv3_props);
   tools->smmuv3_props = read_strings (r, obj, "smmuv3_props", FALSE);
   tools->libvirt_version = json_reader_string (r, obj, "libvirt_version", TRUE);
+  tools->libvirt_uri = json_reader_string (r, obj, "libvirt_uri", TRUE);
+  json_object *features = json_reader_object (r, obj, "features");
+  if (features != NULL)
+    {
+      gsize inner = json_reader_enter (r, "features");
+      json_object_object_foreach (features, key, value)
+        {
+          (void) value;
+          const feature_info *f = feature_by_key (key);
+          if (f == NULL)
+            continue; /* a newer smmuctl's feature: this one has no use for it */
+          gboolean has = json_reader_bool (r, features, key, FALSE);
+          tools->features[f->id] = has ? TRI_YES : TRI_NO;
+        }
+      json_reader_leave (r, inner);
+    }
   json_reader_leave (r, mark);
 }
 

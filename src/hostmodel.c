@@ -47,6 +47,7 @@ host_model_free (host_model *host)
   g_free (host->tools.qemu_path);
   g_free (host->tools.qemu_version);
   g_free (host->tools.libvirt_version);
+  g_free (host->tools.libvirt_uri);
   g_ptr_array_unref (host->tools.smmuv3_props);
   g_ptr_array_unref (host->notes);
   g_free (host);

@@ -5,6 +5,7 @@
 #pragma once
 #include <glib.h>
 #include "idr.h"
+#include "versions.h"
 
 /* A fact we may or may not know: unknown is not the same as false. */
 typedef enum { TRI_UNKNOWN = 0, TRI_NO, TRI_YES } tristate;
@@ -112,7 +113,12 @@ typedef struct {
   char *qemu_version; /* "7.2.22" or NULL when not installed */
   tristate smmuv3_user_creatable;
   GPtrArray *smmuv3_props; /* char*, property names of -device arm-smmuv3,help */
-  char *libvirt_version; /* "9.0.0" */
+  char *libvirt_version; /* "12.9.0": the daemon's, else the client library's */
+  char *libvirt_uri;     /* the daemon that answered (qemu:///system), NULL: the library only */
+  /* What QEMU's help and libvirt's domain capabilities say the programs
+   * have, per feature_id; TRI_UNKNOWN where they were not asked or did not
+   * answer (the version table decides then). */
+  tristate features[FEAT_N];
 } host_tools;
 
 typedef struct {

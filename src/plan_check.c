@@ -29,7 +29,7 @@ why_smmu_unusable (const guest_plan *plan, const plan_root_complex *rc)
   if (host_smmu_nesting (rc->smmu, &reason) == TRI_NO)
     return g_strdup_printf ("it cannot nest (%s; SMU307)", reason);
   const guest_iommu *iommu = g_ptr_array_index (plan->domain->iommus, rc->iommu);
-  g_autoptr (GPtrArray) refused = smmu_compat_check (&rc->smmu->hwinfo, iommu, plan->target_qemu);
+  g_autoptr (GPtrArray) refused = smmu_compat_check (&rc->smmu->hwinfo, iommu, plan->target_qemu.version);
   for (guint i = 0; i < refused->len; i++)
     {
       const smmu_incompat *c = g_ptr_array_index (refused, i);

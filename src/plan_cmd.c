@@ -13,6 +13,7 @@
 #include "plan_check.h"
 #include "planner.h"
 #include "report.h"
+#include "targets.h"
 #include "tools.h"
 #include "version.h"
 
@@ -89,40 +90,6 @@ parse_hex16 (const char *text, guint16 *out)
   return TRUE;
 }
 
-/* --target-X VERSION | installed; default: installed when the host's tools
- * were probed (live host, or a probe --json document that recorded them). */
-static gboolean
-pick_target (const char *option, const char *given, const char *installed, const char *installed_label,
-             sw_kind kind, sw_version *out, const char **source, GError **error)
-{
-  if (given != NULL && g_strcmp0 (given, "installed") != 0)
-    {
-      if (!sw_version_parse (given, out))
-        {
-          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
-                       "%s '%s': not a version (e.g. 11.1 or 12.5.0) or 'installed'; see smmuctl plan --help",
-                       option, given);
-          return FALSE;
-        }
-      *source = option;
-      return TRUE;
-    }
-  if (installed != NULL && sw_version_parse (installed, out))
-    {
-      *source = given != NULL ? "installed" : installed_label;
-      return TRUE;
-    }
-  if (given != NULL)
-    {
-      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE, "%s installed: no %s found on this machine",
-                   option, kind == SW_QEMU ? "qemu-system-aarch64 (on PATH)" : "libvirt library");
-      return FALSE;
-    }
-  *out = sw_newest_known (kind);
-  *source = "newest known";
-  return TRUE;
-}
-
 static char *
 trim_slashes (const char *path)
 {
@@ -170,7 +137,7 @@ print_summary (const guest_plan *plan)
         }
       fputc ('\n', stderr);
     }
-  g_autofree char *need = units_format_size (plan->bar64_total);
+  g_autofree char *need = units_format_size (plan->mmio64_need);
   g_autofree char *window = units_format_size (MAX (dom->mmio64_size, GUEST_DEFAULT_MMIO64_SIZE));
   fprintf (stderr, "64-bit MMIO window: %s%s (BARs need %s)\n", window, plan->mmio64_raised ? "" : ", the default",
            need);
@@ -179,8 +146,8 @@ print_summary (const guest_plan *plan)
 static void
 print_written (const guest_plan *plan, plan_format format, const char *output)
 {
-  g_autofree char *libvirt = sw_version_to_string (plan->target_libvirt);
-  g_autofree char *qemu = sw_version_to_string (plan->target_qemu);
+  g_autofree char *libvirt = sw_version_to_string (plan->target_libvirt.version);
+  g_autofree char *qemu = sw_version_to_string (plan->target_qemu.version);
   const char *where = output ? output : "standard output";
   switch (format)
     {
@@ -217,8 +184,8 @@ report_check (const plan_args *a, const guest_plan *plan, finding_list *findings
         return;
       report_totals totals = { 0 };
       report_totals_add (&totals, g_ptr_array_index (inputs, 0));
-      report_targets targets = { TRUE, a->format == NULL || strcmp (a->format, "xml") == 0, plan->target_qemu,
-                                 plan->target_libvirt };
+      report_targets targets = { TRUE, a->format == NULL || strcmp (a->format, "xml") == 0,
+                                 plan->target_qemu.version, plan->target_libvirt.version };
       report_plan_notes notes = { show_warnings ? plan->warnings : NULL, changes };
       report_json_write (stderr, &targets, inputs, &totals, FALSE, status, &notes);
       return;
@@ -333,22 +300,17 @@ run_plan (const smmuctl_globals *globals, plan_args *a, int *status, GError **er
   req.probe_hint = hint;
   /* Default targets: the tools of the host planned for (live, or recorded in
    * its probe document); "installed" always asks this machine's. */
-  host_tools local = { 0 };
-  if (g_strcmp0 (a->target_qemu, "installed") == 0 || g_strcmp0 (a->target_libvirt, "installed") == 0)
-    tools_probe (&local, NULL);
-  const host_tools *qemu_tools = g_strcmp0 (a->target_qemu, "installed") == 0 ? &local : &host->tools;
-  const host_tools *libvirt_tools = g_strcmp0 (a->target_libvirt, "installed") == 0 ? &local : &host->tools;
+  g_autoptr (host_model) local = host_model_new ();
+  if (g_strcmp0 (a->target_qemu, "installed") == 0)
+    tools_probe_qemu (&local->tools, NULL);
+  if (g_strcmp0 (a->target_libvirt, "installed") == 0)
+    tools_probe_libvirt (&local->tools);
   /* a probe document's tools are the probed host's, not this machine's */
-  const char *label = a->host_file != NULL ? "installed on the probed host" : "installed";
-  gboolean picked = pick_target ("--target-qemu", a->target_qemu, qemu_tools->qemu_version, label, SW_QEMU,
-                                 &req.target_qemu, &req.target_qemu_source, error)
-                    && pick_target ("--target-libvirt", a->target_libvirt, libvirt_tools->libvirt_version, label,
-                                    SW_LIBVIRT, &req.target_libvirt, &req.target_libvirt_source, error);
-  g_free (local.qemu_path);
-  g_free (local.qemu_version);
-  g_free (local.libvirt_version);
-  g_clear_pointer (&local.smmuv3_props, g_ptr_array_unref);
-  if (!picked)
+  target_context targets = { "plan", &local->tools, host->tools.probed ? &host->tools : NULL,
+                             a->host_file != NULL ? "installed on the probed host" : "installed" };
+  if (!target_resolve (&targets, SW_QEMU, a->target_qemu, &req.target_qemu, &req.target_qemu_source, error)
+      || !target_resolve (&targets, SW_LIBVIRT, a->target_libvirt, &req.target_libvirt, &req.target_libvirt_source,
+                          error))
     return FALSE;
 
   /* the base domain: read once, for the model and for the merge */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "mmio64.h"
 
 static const struct {
   plan_layout layout;
@@ -47,8 +48,8 @@ plan_request_init (plan_request *req)
   req->bus_headroom = PLAN_DEFAULT_BUS_HEADROOM;
   req->bus_max = PLAN_BUS_MAX;
   req->root_slots = PLAN_SLOTS_PER_BUS;
-  req->target_qemu = sw_newest_known (SW_QEMU);
-  req->target_libvirt = sw_newest_known (SW_LIBVIRT);
+  req->target_qemu = sw_target_from_version (sw_newest_known (SW_QEMU));
+  req->target_libvirt = sw_target_from_version (sw_newest_known (SW_LIBVIRT));
   req->target_qemu_source = req->target_libvirt_source = "newest known";
   req->name = "smmuctl-guest";
   req->memory_kib = G_GUINT64_CONSTANT (4) << 20;
@@ -342,13 +343,15 @@ build_guest (guest_plan *plan, const plan_request *req, GPtrArray *groups, GHash
 /* ---- the plan ---- */
 
 static void
-add_mmio_window (guest_plan *plan)
+add_mmio_window (guest_plan *plan, const host_model *host, const plan_request *req)
 {
   guest_domain *dom = plan->domain;
   for (guint i = 0; i < plan->devices->len; i++)
     plan->bar64_total += ((const host_pci_device *) g_ptr_array_index (plan->devices, i))->bar64_total;
-  guint64 window = plan_mmio64_window (plan->bar64_total);
-  g_autofree char *need = units_format_size (plan->bar64_total);
+  /* One computation with SMU402 (mmio64.c): the prefetchable 64-bit BARs as firmware places them. */
+  plan->mmio64_need = mmio64_need (dom, host);
+  guint64 window = mmio64_window_for (plan->mmio64_need);
+  g_autofree char *need = units_format_size (plan->mmio64_need);
   g_autofree char *have = units_format_size (window);
   if (dom->mmio64_size >= window)
     {
@@ -360,13 +363,14 @@ add_mmio_window (guest_plan *plan)
     {
       dom->mmio64_size = window;
       plan->mmio64_raised = TRUE;
-      g_ptr_array_add (plan->why, g_strdup_printf ("64-bit MMIO window: %s, the next power of two above the %s "
-                                                   "of 64-bit BARs plus a quarter for bridge alignment",
+      g_ptr_array_add (plan->why, g_strdup_printf ("64-bit MMIO window: %s, the smallest power of two that holds the "
+                                                   "%s the 64-bit prefetchable BARs take, bridge windows aligned",
                                                    have, need));
+      plan_choose_mmio64_source (plan, req);
     }
   else
-    g_ptr_array_add (plan->why, g_strdup_printf ("64-bit MMIO window: the machine default %s holds the %s of "
-                                                 "64-bit BARs with room for bridge alignment",
+    g_ptr_array_add (plan->why, g_strdup_printf ("64-bit MMIO window: the machine default %s holds the %s the "
+                                                 "64-bit prefetchable BARs take, bridge windows aligned",
                                                  have, need));
 }
 
@@ -442,6 +446,7 @@ planner_plan (const host_model *host, const plan_request *req, guest_domain *bas
       plan->domain = plan_new_domain (req);
       plan_mirror_numa (plan, host, req);
     }
+  plan->domain->origin = GUEST_FROM_PLAN; /* the emitters write what each format takes */
   /* A new domain's pcie-root is planned too: the emitters write it. */
   plan->n_base_buses = plan->merged ? plan->domain->buses->len : 0;
   plan->n_base_iommus = plan->domain->iommus->len;
@@ -469,7 +474,7 @@ planner_plan (const host_model *host, const plan_request *req, guest_domain *bas
                                     req->bus_headroom, req->bus_max - 1));
   if (!build_guest (plan, req, groups, peer_reasons, error))
     return NULL;
-  add_mmio_window (plan);
+  add_mmio_window (plan, host, req);
   if (!plan_check_targets (plan, req, TRUE, error))
     return NULL;
   return g_steal_pointer (&plan);

@@ -38,7 +38,7 @@ typedef struct {
    * benchmark raises them, to time the planner beyond what one VM can hold. */
   guint bus_max;               /* PLAN_BUS_MAX */
   guint root_slots;            /* PLAN_SLOTS_PER_BUS */
-  sw_version target_qemu, target_libvirt;
+  sw_target target_qemu, target_libvirt; /* version, and what the installed one reported */
   const char *target_qemu_source;    /* "--target-qemu", "installed", "newest known" */
   const char *target_libvirt_source;
   gboolean check_libvirt;      /* the plan will be written as libvirt XML */
@@ -77,9 +77,10 @@ typedef struct {
   GPtrArray *root_complexes;  /* plan_root_complex*, planned ones, in index order */
   GPtrArray *devices;         /* const host_pci_device*, every planned device, guest order */
   guint64 bar64_total;        /* sum of the planned devices' 64-bit BARs */
+  guint64 mmio64_need;        /* what their prefetchable 64-bit BARs take in the window (mmio64.c) */
   gboolean mmio64_raised;     /* window above the machine default: emit highmem-mmio-size */
   gboolean add_acpi;          /* the base lacked <acpi/>: the XML emitter adds it */
-  sw_version target_qemu, target_libvirt;
+  sw_target target_qemu, target_libvirt;
   char *target_qemu_source, *target_libvirt_source;
   GPtrArray *why;             /* char*: plan-wide decisions, one sentence each */
   GPtrArray *warnings;        /* char*: the plan is written but may not work as is */
@@ -96,13 +97,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (guest_plan, guest_plan_free)
 guest_plan *planner_plan (const host_model *host, const plan_request *req, guest_domain *base,
                           GError **error);
 
-/* A size for people, in ASCII and binary units: "4 TiB", "2.1 MiB", "512 B". */
-
-/* QEMU's default 64-bit PCI MMIO window on virt (highmem-mmio-size). */
-/* The window for this much 64-bit BAR space: the next power of two at or
- * above bars plus a quarter (bridge windows align each device's BARs), and
- * never below the machine default. */
-guint64 plan_mmio64_window (guint64 bar64_total);
 
 /* SPEC §5 rule 6 (issue 6): the accelerated vSMMU's properties from the host
  * SMMU's ID registers and the devices below it.  Fills iommu->props (accel
@@ -110,7 +104,7 @@ guint64 plan_mmio64_window (guint64 bar64_total);
  * QEMU has it, absent otherwise), appends one sentence per property to why,
  * and a line to warnings for every property left to QEMU's default. */
 void plan_derive_vsmmu_props (const host_smmu *smmu, const host_pci_device *const *devices, guint n_devices,
-                              sw_version target_qemu, guest_iommu *iommu, GString *why, GPtrArray *warnings);
+                              sw_target target_qemu, guest_iommu *iommu, GString *why, GPtrArray *warnings);
 
 /* QEMU's accelerated arm-smmuv3 limits: oas is 44 or 48, ssidsize 0..20. */
 #define PLAN_QEMU_SSIDSIZE_MAX 20

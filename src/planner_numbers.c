@@ -107,8 +107,11 @@ plan_alloc_init (plan_alloc *alloc, const guest_domain *dom, const plan_request 
         alloc->index_used[bus->index] = TRUE;
       if (bus->parent == 0 && bus->slot >= 0 && (guint) bus->slot < alloc->n_slots)
         alloc->pcie0_slot_used[bus->slot] = TRUE;
-      if (bus->chassis >= 0 && (guint) bus->chassis < alloc->n_chassis)
-        alloc->chassis_used[bus->chassis] = TRUE;
+      /* A port without <target chassis> gets its index from libvirt (SMU112 if two meet). */
+      int chassis = bus->chassis >= 0 ? bus->chassis
+                    : bus->kind == GUEST_BUS_ROOT_PORT || bus->kind == GUEST_BUS_SWITCH_DOWNSTREAM ? bus->index : -1;
+      if (chassis >= 0 && (guint) chassis < alloc->n_chassis)
+        alloc->chassis_used[chassis] = TRUE;
     }
   for (guint i = 0; i < dom->endpoints->len; i++)
     {

@@ -28,10 +28,14 @@ gboolean plan_check_base (guest_plan *plan, const guest_domain *base, const plan
  * plan->why.  (What fails at start is the plan check's error: plan_check.h.) */
 void plan_explain_host (guest_plan *plan);
 
-/* The target QEMU (and libvirt, when req->check_libvirt) can express the
- * plan.  Before the plan is built (planned = FALSE) the features every plan
- * needs; after it, the ones this plan needs (a raised MMIO window). */
+/* The target QEMU (and libvirt, when req->check_libvirt) has every feature
+ * the planned domain uses (feature_use.c, the table SMU501 reads).  Called
+ * before the plan is built (planned = FALSE: nothing to check yet) and after. */
 gboolean plan_check_targets (guest_plan *plan, const plan_request *req, gboolean planned, GError **error);
+
+/* How a raised MMIO window is declared: <pcihole64> on pcie-root when the
+ * target libvirt passes it to QEMU, else <qemu:commandline> (planner_props.c). */
+void plan_choose_mmio64_source (guest_plan *plan, const plan_request *req);
 
 /* ---- planner_numbers.c ---- */
 

@@ -1,6 +1,7 @@
 /* What the host lets a vSMMU promise (SPEC §5 rules 6 and 7): accelerated
  * vSMMU properties from the host SMMU's ID registers and its devices'
- * capabilities, and the 64-bit MMIO window from their BARs. */
+ * capabilities, and how the 64-bit MMIO window is declared (its size is
+ * mmio64.c's). */
 #include "planner_private.h"
 
 #include "hwinfo.h"
@@ -63,13 +64,15 @@ device_pasid_bits (const host_pci_device *const *devices, guint n)
   return unknown ? -1 : bits;
 }
 
-/* An unknown property: `auto` when the target QEMU fills it from hw_info,
- * otherwise absent (QEMU's default) and named in the warning. */
+/* An unknown property: `auto` when the target QEMU fills it from hw_info
+ * (the launch script writes it; libvirt XML has no `auto`, so the XML leaves
+ * the attribute out, which is the same: auto is QEMU's default), otherwise
+ * absent (QEMU's default) and named in the warning. */
 static void
 unknown_prop (guest_iommu *iommu, vsmmu_prop_id id, gboolean has_auto, const char *why_unknown, GString *why,
               GString *omitted)
 {
-  if (has_auto && id != VSMMU_PROP_OAS)
+  if (has_auto)
     {
       set_prop (iommu, id, PROP_AUTO, 0);
       g_string_append_printf (why, "; %s=auto: %s, QEMU fills it from the host's hw_info", prop_spelling[id],
@@ -83,10 +86,10 @@ unknown_prop (guest_iommu *iommu, vsmmu_prop_id id, gboolean has_auto, const cha
 
 void
 plan_derive_vsmmu_props (const host_smmu *smmu, const host_pci_device *const *devices, guint n_devices,
-                         sw_version target_qemu, guest_iommu *iommu, GString *why, GPtrArray *warnings)
+                         sw_target target_qemu, guest_iommu *iommu, GString *why, GPtrArray *warnings)
 {
   const host_hwinfo *hw = &smmu->hwinfo;
-  gboolean has_auto = sw_has_feature (target_qemu, FEAT_QEMU_SMMUV3_AUTO);
+  gboolean has_auto = sw_target_has (&target_qemu, FEAT_QEMU_SMMUV3_AUTO);
   const char *regs_unknown = "the host SMMU's ID registers are unknown";
   g_autoptr (GString) omitted = g_string_new (NULL);
 
@@ -149,7 +152,7 @@ plan_derive_vsmmu_props (const host_smmu *smmu, const host_pci_device *const *de
                                                  "needs root)",
                   why, omitted);
 
-  /* oas: the largest size QEMU offers that the host SMMU covers; no auto */
+  /* oas: the largest size QEMU offers that the host SMMU covers */
   guint host_oas = hw->known ? idr_oas_bits (idr_get (hw->idr, IDR_OAS)) : 0;
   guint oas = 0;
   for (gsize i = 0; i < G_N_ELEMENTS (qemu_accel_oas_bits); i++)
@@ -170,7 +173,7 @@ plan_derive_vsmmu_props (const host_smmu *smmu, const host_pci_device *const *de
                                                   iommu->id, smmu->name, host_oas));
     }
   else
-    unknown_prop (iommu, VSMMU_PROP_OAS, FALSE, regs_unknown, why, omitted);
+    unknown_prop (iommu, VSMMU_PROP_OAS, has_auto, regs_unknown, why, omitted);
 
   if (omitted->len > 0)
     {
@@ -178,19 +181,27 @@ plan_derive_vsmmu_props (const host_smmu *smmu, const host_pci_device *const *de
                        g_strdup_printf ("%s: %s left to QEMU's defaults for host SMMU %s: the capability is unknown "
                                         "and %s; read it with `smmuctl probe --hwinfo` as root, or give "
                                         "--hwinfo-json",
-                                        iommu->id, omitted->str, smmu->name,
-                                        has_auto ? "oas has no auto value"
-                                                 : "the target QEMU has no auto values"));
+                                        iommu->id, omitted->str, smmu->name, "the target QEMU has no auto values"));
     }
 }
 
-guint64
-plan_mmio64_window (guint64 bar64_total)
+void
+plan_choose_mmio64_source (guest_plan *plan, const plan_request *req)
 {
-  guint64 want = bar64_total + bar64_total / 4;
-  guint64 window = GUEST_DEFAULT_MMIO64_SIZE;
-  while (window < want && window < (G_GUINT64_CONSTANT (1) << 62))
-    window <<= 1;
-  return window;
+  guest_domain *dom = plan->domain;
+  /* A base that declares it on the QEMU command line keeps that way (a later
+   * -machine option wins over libvirt's own). */
+  if (dom->mmio64_source == GUEST_MMIO64_QEMU_COMMANDLINE)
+    return;
+  gboolean pcihole64 = req->check_libvirt && sw_target_has (&req->target_libvirt, FEAT_LIBVIRT_PCIHOLE64_VIRT);
+  dom->mmio64_source = pcihole64 ? GUEST_MMIO64_PCIHOLE64 : GUEST_MMIO64_QEMU_COMMANDLINE;
+  g_autofree char *libvirt = sw_version_to_string (req->target_libvirt.version);
+  if (!req->check_libvirt)
+    return;
+  g_ptr_array_add (plan->why,
+                   pcihole64 ? g_strdup_printf ("the window is <pcihole64> on pcie-root: libvirt %s passes it to QEMU "
+                                                "as -machine highmem-mmio-size", libvirt)
+                             : g_strdup_printf ("the window is a <qemu:commandline> -machine highmem-mmio-size "
+                                                "(which taints the domain): libvirt %s cannot pass <pcihole64> on "
+                                                "the virt machine", libvirt));
 }
-

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "feature_use.h"
 
 static gboolean
 is_vfio (const host_pci_device *dev)
@@ -342,15 +343,15 @@ plan_explain_host (guest_plan *plan)
 /* ---- targets ---- */
 
 static void
-need_feature (GString *missing, sw_version target, feature_id id)
+need_feature (GString *missing, const sw_target *target, feature_id id)
 {
-  if (sw_has_feature (target, id))
+  if (sw_target_has (target, id))
     return;
   const feature_info *f = feature_lookup (id);
   if (missing->len > 0)
     g_string_append (missing, "; ");
-  if (f->since.major == 0)
-    g_string_append_printf (missing, "%s, in no release yet", f->what);
+  if (sw_target_reported (target, id))
+    g_string_append_printf (missing, "%s, which it reports it does not have", f->what);
   else
     g_string_append_printf (missing, "%s from %u.%u.%u", f->what, f->since.major, f->since.minor, f->since.micro);
 }
@@ -372,35 +373,33 @@ refuse_target (const char *what, sw_version v, const char *source, const char *o
 gboolean
 plan_check_targets (guest_plan *plan, const plan_request *req, gboolean planned, GError **error)
 {
+  /* What the plan needs is read off the planned domain (feature_use.c), the
+   * same table SMU501 uses; before the plan is built there is nothing to read. */
+  if (!planned)
+    return TRUE;
+  feature_use uses[FEAT_N];
+  guest_feature_uses (plan->domain, uses);
   g_autoptr (GString) qemu = g_string_new (NULL);
   g_autoptr (GString) libvirt = g_string_new (NULL);
-  if (!planned)
+  for (int f = 0; f < FEAT_N; f++)
     {
-      need_feature (qemu, req->target_qemu, FEAT_QEMU_SMMUV3_PLUGGABLE);
-      need_feature (qemu, req->target_qemu, FEAT_QEMU_SMMUV3_ACCEL);
-      need_feature (qemu, req->target_qemu, FEAT_QEMU_IOMMUFD);
-      if (req->check_libvirt)
-        {
-          need_feature (libvirt, req->target_libvirt, FEAT_LIBVIRT_IOMMU_PCIBUS);
-          need_feature (libvirt, req->target_libvirt, FEAT_LIBVIRT_SMMUV3_ACCEL);
-          need_feature (libvirt, req->target_libvirt, FEAT_LIBVIRT_HOSTDEV_IOMMUFD);
-        }
+      if (uses[f].count == 0)
+        continue;
+      if (feature_lookup ((feature_id) f)->kind == SW_QEMU)
+        need_feature (qemu, &req->target_qemu, (feature_id) f);
+      else if (req->check_libvirt)
+        need_feature (libvirt, &req->target_libvirt, (feature_id) f);
     }
-  else if (plan->mmio64_raised)
-    need_feature (qemu, req->target_qemu, FEAT_QEMU_HIGHMEM_MMIO_SIZE);
-  if (!refuse_target ("QEMU", req->target_qemu, req->target_qemu_source, "--target-qemu", qemu, error)
-      || !refuse_target ("libvirt", req->target_libvirt, req->target_libvirt_source, "--target-libvirt", libvirt,
-                         error))
+  if (!refuse_target ("QEMU", req->target_qemu.version, req->target_qemu_source, "--target-qemu", qemu, error)
+      || !refuse_target ("libvirt", req->target_libvirt.version, req->target_libvirt_source, "--target-libvirt",
+                         libvirt, error))
     return FALSE;
-  if (planned)
-    {
-      g_autofree char *q = sw_version_to_string (req->target_qemu);
-      g_autofree char *l = sw_version_to_string (req->target_libvirt);
-      g_ptr_array_insert (plan->why, 0,
-                          req->check_libvirt
-                              ? g_strdup_printf ("targets: QEMU %s (%s), libvirt %s (%s)", q, req->target_qemu_source,
-                                                 l, req->target_libvirt_source)
-                              : g_strdup_printf ("targets: QEMU %s (%s)", q, req->target_qemu_source));
-    }
+  g_autofree char *q = sw_version_to_string (req->target_qemu.version);
+  g_autofree char *l = sw_version_to_string (req->target_libvirt.version);
+  g_ptr_array_insert (plan->why, 0,
+                      req->check_libvirt
+                          ? g_strdup_printf ("targets: QEMU %s (%s), libvirt %s (%s)", q, req->target_qemu_source, l,
+                                             req->target_libvirt_source)
+                          : g_strdup_printf ("targets: QEMU %s (%s)", q, req->target_qemu_source));
   return TRUE;
 }

@@ -119,7 +119,7 @@ char **qemu_shell_split_plain (const char *statement, gsize len);
 /* ---- the guest model (qemuargv_model.c, qemuargv_devices.c) ---- */
 
 /* The guest QEMU would build from cl, as the domain XML reader builds it
- * from libvirt XML (source GUEST_SOURCE_QEMU_ARGV: lines are argv indexes).
+ * from libvirt XML (origin GUEST_FROM_QEMU_ARGV: lines are argv indexes).
  * What QEMU would refuse on the way and what cannot be modelled are added
  * to cl->notes. */
 guest_domain *qemu_cmdline_to_model (qemu_cmdline *cl);

@@ -173,6 +173,18 @@ read_addr (const qemu_option *option, int *slot, int *function)
     *slot = (int) s, *function = (int) f;
 }
 
+/* multifunction=on|off (libvirt's JSON: true/false); UNKNOWN when not given,
+ * which QEMU takes as off. */
+static tristate
+read_multifunction (const qemu_option *option)
+{
+  const char *text = qemu_props_get (option->props, "multifunction");
+  gboolean on = FALSE;
+  if (text == NULL || !qemu_parse_bool (text, &on))
+    return TRI_UNKNOWN;
+  return on ? TRI_YES : TRI_NO;
+}
+
 static gboolean
 index_taken (const model_builder *mb, guint index)
 {
@@ -235,6 +247,7 @@ read_bus (model_builder *mb, const qemu_option *option, const char *driver, gues
   bus->parent = model_resolve_bus (mb, parent, &bus->parent_ref, &bus->comment);
   bus->address_explicit = parent != NULL;
   read_addr (option, &bus->slot, &bus->function);
+  bus->multifunction = read_multifunction (option);
   gboolean bridge = kind == GUEST_BUS_ROOT_PORT || kind == GUEST_BUS_SWITCH_UPSTREAM
                     || kind == GUEST_BUS_SWITCH_DOWNSTREAM || kind == GUEST_BUS_PCI_BRIDGE;
   if (!bridge)
@@ -414,6 +427,7 @@ read_endpoint (model_builder *mb, const qemu_option *option, const char *driver,
   ep->bus = model_resolve_bus (mb, bus, &ep->bus_ref, &ep->comment);
   ep->address_explicit = bus != NULL;
   read_addr (option, &ep->slot, &ep->function);
+  ep->multifunction = read_multifunction (option);
   check_pxb_child (mb, ep->bus, option, driver);
   if (vfio)
     read_vfio (mb, option, ep);

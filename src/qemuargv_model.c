@@ -113,8 +113,10 @@ read_machine (model_builder *mb)
   if (mmio != NULL)
     {
       dom->mmio64_line = arg;
-      /* 0 with a line: declared but not a size (SMU403 says so). */
-      if (!qemu_parse_size (mmio, 'B', &dom->mmio64_size))
+      dom->mmio64_source = GUEST_MMIO64_QEMU_COMMANDLINE;
+      /* declared but not a size: SMU403 says so */
+      dom->mmio64_unparsed = !qemu_parse_size (mmio, 'B', &dom->mmio64_size);
+      if (dom->mmio64_unparsed)
         dom->mmio64_size = 0;
     }
 
@@ -342,7 +344,7 @@ guest_domain *
 qemu_cmdline_to_model (qemu_cmdline *cl)
 {
   g_autoptr (guest_domain) dom = guest_domain_new ();
-  dom->source = GUEST_SOURCE_QEMU_ARGV;
+  dom->origin = GUEST_FROM_QEMU_ARGV;
   model_builder mb = {
     .cl = cl,
     .dom = dom,

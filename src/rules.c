@@ -12,7 +12,7 @@
 gboolean
 rules_argv (const rule_context *ctx)
 {
-  return ctx->dom->source == GUEST_SOURCE_QEMU_ARGV;
+  return ctx->dom->origin == GUEST_FROM_QEMU_ARGV;
 }
 
 const char *
@@ -217,20 +217,15 @@ check_spellings (const rule_context *ctx, const guest_iommu *iommu)
     }
   else if (ssid->spelling != NULL && strcmp (ssid->spelling, "pasid") == 0)
     {
-      g_autofree char *hint = g_strdup_printf ("replace it with ssidsize='%u' (or ssidsize='auto' with QEMU %s or "
-                                               "newer, which takes the host SMMU's width)",
+      /* libvirt has no 'auto': leaving ssidsize out lets QEMU's default, auto, take the host's width. */
+      g_autofree char *hint = g_strdup_printf ("replace it with ssidsize='%u', or leave ssidsize out: QEMU %s and "
+                                               "newer then take the host SMMU's width",
                                                ssid->state == PROP_VALUE ? ssid->value : 20, auto_since);
       g_autofree char *read_as = ssid->state == PROP_AUTO ? g_strdup ("auto") : g_strdup_printf ("%u", ssid->value);
       finding_add (ctx->out, "SMU003", SEVERITY_WARNING, ssid->line, iommu->path, hint,
                    "'pasid' is a vendor fork's switch; upstream libvirt and QEMU express PASID support as "
                    "'ssidsize', the SubstreamID width in bits (smmuctl read it as ssidsize='%s')", read_as);
     }
-  const vsmmu_prop *cmdqv = &iommu->props[VSMMU_PROP_CMDQV];
-  if (cmdqv->state != PROP_ABSENT && !ctx->opts->have_target_libvirt)
-    finding_add (ctx->out, "SMU003", SEVERITY_WARNING, cmdqv->line, iommu->path,
-                 "remove cmdqv unless your libvirt and QEMU are vendor builds that document it",
-                 "'cmdqv' (Tegra241 CMDQV) is in no libvirt or QEMU release: only vendor builds "
-                 "understand it; upstream libvirt drops it at define time");
 
   int line = iommu->line;
   for (int p = 0; p < VSMMU_N_PROPS; p++)
@@ -251,7 +246,7 @@ check_spellings (const rule_context *ctx, const guest_iommu *iommu)
         {
           g_autofree char *hint = near >= 0 ? g_strdup_printf ("did you mean '%s'?", upstream_driver_attrs[near].name)
                                             : g_strdup ("libvirt's smmuv3 <driver> attributes are pciBus, "
-                                                        "accel, ats, ril, ssidsize and oas");
+                                                        "accel, ats, ril, ssidsize, oas and cmdqv");
           finding_add (ctx->out, "SMU003", SEVERITY_WARNING, line, iommu->path, hint,
                        "<driver> attribute '%s' is unknown to libvirt for smmuv3: it is dropped at define time",
                        name);
@@ -353,13 +348,17 @@ check_pci_bus (const rule_context *ctx, const guest_iommu *iommu)
 static void
 check_iommu_layout (const rule_context *ctx)
 {
+  /* libvirt 12.9 passes the IOMMUs in document order, except that a
+   * machine-wide smmuv3 after a per-bus one is dropped; QEMU 11.1 refuses a
+   * second kind once one is set (measured in the real-stack tier). */
   const GPtrArray *iommus = ctx->dom->iommus;
   const guest_iommu *per_bus = NULL;
+  guint per_bus_at = 0;
   for (guint i = 0; i < iommus->len && per_bus == NULL; i++)
     {
       const guest_iommu *iommu = g_ptr_array_index (iommus, i);
       if (rules_is_smmuv3 (iommu) && iommu->pci_bus >= 0)
-        per_bus = iommu;
+        per_bus = iommu, per_bus_at = i;
     }
   const guest_iommu *machine_wide = NULL;
   for (guint i = 0; i < iommus->len; i++)
@@ -380,26 +379,53 @@ check_iommu_layout (const rule_context *ctx)
                          "-machine iommu=smmuv3 mixed with the per-bus arm-smmuv3 %s (arg %d); QEMU exits: \"virt "
                          "machine already has iommu=smmuv3 set. Doesn't support incompatible iommus\"",
                          per_bus->id, per_bus->line);
+          else if (per_bus != NULL && per_bus_at < i)
+            finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
+                         "give this <iommu> a <driver pciBus='0'/> (the per-bus form for pcie.0), or remove it",
+                         "machine-wide smmuv3 %s after the per-bus smmuv3 %s (line %d): libvirt drops it at define "
+                         "without a word, so pcie.0 gets no vSMMU", iommu->id, per_bus->id, per_bus->line);
           else if (per_bus != NULL)
             finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
                          "give this <iommu> a <driver pciBus='0'/> (the per-bus form for pcie.0)",
-                         "machine-wide smmuv3 %s mixed with the per-bus smmuv3 %s (line %d); QEMU accepts "
-                         "either -machine iommu=smmuv3 or -device arm-smmuv3, not both",
+                         "machine-wide smmuv3 %s before the per-bus smmuv3 %s (line %d): libvirt passes both "
+                         "(-machine virt,iommu=smmuv3 and -device arm-smmuv3) and QEMU exits: \"virt machine already "
+                         "has iommu=smmuv3 set. Doesn't support incompatible iommus\"",
                          iommu->id, per_bus->id, per_bus->line);
           if (machine_wide == NULL)
             machine_wide = iommu;
         }
       else if (!smmuv3 && (per_bus != NULL || machine_wide != NULL))
         {
-          const guest_iommu *other = per_bus != NULL ? per_bus : machine_wide;
-          finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
-                       RULES_WORDS (ctx, "remove this <iommu>: the SMMUv3 vSMMUs translate the devices below them",
-                                    "remove that IOMMU device: the SMMUv3 vSMMUs translate the devices below them"),
-                       RULES_WORDS (ctx, "<iommu model='%s'> mixed with the smmuv3 %s (line %d); the virt machine "
-                                         "takes one kind of IOMMU",
-                                    "the %s IOMMU mixed with the SMMUv3 %s (arg %d); the virt machine takes one kind "
-                                    "of IOMMU (QEMU: \"Doesn't support incompatible iommus\")"),
-                       iommu->model != NULL ? iommu->model : "(none)", other->id, other->line);
+          /* QEMU creates IOMMUs in command-line order (libvirt keeps document order). */
+          const guest_iommu *other = machine_wide != NULL ? machine_wide : per_bus;
+          const char *model = iommu->model != NULL ? iommu->model : "(none)";
+          g_autofree char *what = rules_argv (ctx) ? g_strdup_printf ("the %s IOMMU", model)
+                                                   : g_strdup_printf ("<iommu model='%s'>", model);
+          const char *remove = RULES_WORDS (ctx, "remove this <iommu>", "remove that IOMMU device");
+          g_autofree char *hint = g_strdup_printf ("%s: the SMMUv3 vSMMUs translate the devices below them", remove);
+          g_autofree char *hint_two = g_strdup_printf ("%s unless two kinds of IOMMU are meant: the SMMUv3 vSMMUs "
+                                                       "translate the devices below them", remove);
+          const char *both = RULES_WORDS (ctx, "libvirt passes both and ", "");
+          if (g_strcmp0 (model, "virtio") != 0)
+            finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                         "%s mixed with the smmuv3 %s (%s %d); the virt machine takes one kind of IOMMU",
+                         what, other->id, rules_at (ctx), other->line);
+          else if (other == machine_wide)
+            finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path,
+                         RULES_WORDS (ctx, "remove this <iommu>, or replace the machine-wide smmuv3 with per-bus ones",
+                                      "remove that IOMMU device, or replace iommu=smmuv3 with per-bus arm-smmuv3"),
+                         "%s next to the machine-wide smmuv3 %s (%s %d); QEMU exits: \"virt machine does not "
+                         "support multiple IOMMUs\"", what, other->id, rules_at (ctx), other->line);
+          else if (i < per_bus_at)
+            finding_add (ctx->out, "SMU105", SEVERITY_ERROR, iommu->line, iommu->path, hint,
+                         "%s before the per-bus smmuv3 %s (%s %d): %sQEMU exits: \"virt machine already has "
+                         "%s-iommu set. Doesn't support incompatible iommus\"",
+                         what, other->id, rules_at (ctx), other->line, both, model);
+          else
+            finding_add (ctx->out, "SMU105", SEVERITY_WARNING, iommu->line, iommu->path, hint_two,
+                         "%s after the per-bus smmuv3 %s (%s %d): %sQEMU 11.1 starts, so the guest gets two kinds of "
+                         "IOMMU (in the other order QEMU refuses: \"virt machine already has %s-iommu set\")",
+                         what, other->id, rules_at (ctx), other->line, both, model);
         }
     }
   /* Two per-bus vSMMUs on one root complex. */
@@ -425,6 +451,30 @@ check_iommu_layout (const rule_context *ctx)
               break;
             }
         }
+    }
+}
+
+/* SMU109: without ACPI the guest boots from the device tree QEMU builds,
+ * which describes an SMMUv3 on pcie.0 only.  (accel=on refuses DT outright:
+ * SMU206.) */
+static void
+check_dt_vsmmus (const rule_context *ctx)
+{
+  if (ctx->dom->acpi == TRI_YES)
+    return;
+  for (guint i = 0; i < ctx->dom->iommus->len; i++)
+    {
+      const guest_iommu *iommu = g_ptr_array_index (ctx->dom->iommus, i);
+      int rc = rules_is_smmuv3 (iommu) && !guest_iommu_is_accel (iommu) ? rules_iommu_root_complex (ctx, iommu) : -1;
+      if (rc <= 0)
+        continue; /* pcie.0 is in the device tree; a wrong pciBus is SMU101-103's */
+      g_autofree char *where = rules_describe_root_complex (ctx, rc);
+      finding_add (ctx->out, "SMU109", SEVERITY_WARNING, iommu->line, iommu->path,
+                   "add <acpi/> to <features> (and boot with UEFI, <os firmware='efi'>), or attach this vSMMU to "
+                   "pcie.0 with pciBus='0'",
+                   "the vSMMU %s is on %s and ACPI is off, so the guest boots from QEMU's device tree, which has an "
+                   "SMMUv3 for pcie.0 only: QEMU warns \"SMMUv3 device only supported with pcie.0 for DT\" and the "
+                   "guest sees no IOMMU for the devices below %s", iommu->id, where, where);
     }
 }
 
@@ -515,12 +565,20 @@ check_unresolved (const rule_context *ctx)
       if (!pxb_dangling && (guest_bus_is_root_complex (bus->kind) || rules_root_complex (ctx, bus->index) >= 0))
         continue;
       g_autofree char *what = rules_describe_bus (bus);
-      if (rules_bus (ctx, bus->parent) == NULL && rules_argv (ctx))
+      const guest_bus *parent = rules_bus (ctx, bus->parent);
+      if (parent == NULL && rules_argv (ctx))
         finding_add (ctx->out, "SMU107", SEVERITY_ERROR, bus->line, bus->path,
                      "create that bus earlier on the command line (QEMU creates devices in order), or correct bus=",
                      "%s has bus=%s, which names no PCI bus created before it; QEMU exits: \"Bus '%s' not found\"",
                      what, bus->parent_ref, bus->parent_ref);
-      else if (rules_bus (ctx, bus->parent) == NULL)
+      else if (parent == NULL && (bus->kind == GUEST_BUS_ROOT_PORT || bus->kind == GUEST_BUS_PXB_PCIE))
+        finding_add (ctx->out, "SMU107", SEVERITY_ERROR, bus->line, bus->path,
+                     "plug it into pcie.0 (bus='0x00') or an existing root complex",
+                     "%s is plugged into bus %d, but no controller has index %d; libvirt can add only a "
+                     "pcie-root-port there, which cannot hold a %s, and refuses the domain at define: \"a PCIe slot "
+                     "is needed to connect a PCI controller model='%s', but none is available, and it cannot be "
+                     "automatically added\"", what, bus->parent, bus->parent, bus->model, bus->model);
+      else if (parent == NULL)
         finding_add (ctx->out, "SMU107", SEVERITY_ERROR, bus->line, bus->path,
                      "plug it into an existing controller, or add the controller with that index",
                      "%s is plugged into bus %d, but no controller has index %d; libvirt would add a default "
@@ -534,7 +592,9 @@ check_unresolved (const rule_context *ctx)
   for (guint i = 0; i < ctx->dom->endpoints->len; i++)
     {
       const guest_endpoint *ep = g_ptr_array_index (ctx->dom->endpoints, i);
-      if (ep->bus < 0 || rules_bus (ctx, ep->bus) != NULL)
+      const guest_bus *bus = rules_bus (ctx, ep->bus);
+      /* An explicit address on a bus only libvirt's gap filling provides. */
+      if (ep->bus < 0 || (bus != NULL && !(bus->index_gap && ep->address_explicit)))
         continue;
       g_autofree char *what = rules_describe_endpoint (ctx, ep);
       if (rules_argv (ctx))
@@ -571,8 +631,11 @@ check_pxb_numa (const rule_context *ctx)
                      bus->numa_node);
       else
         finding_add (ctx->out, "SMU108", SEVERITY_ERROR, bus->line, bus->path, hint,
-                     "pcie-expander-bus %s is on guest NUMA node %d, but the guest has %s",
-                     bus->id, bus->numa_node, ctx->dom->numa_cells->len ? "no such <cell>" : "no NUMA cells");
+                     "pcie-expander-bus %s is on guest NUMA node %d, but the guest has %s; libvirt refuses the domain "
+                     "at define: \"XML error: pcie-expander-bus with index %d is configured for a NUMA node (%d) not "
+                     "present in the domain's <cpu><numa> array (%u)\"", bus->id, bus->numa_node,
+                     ctx->dom->numa_cells->len ? "no such <cell>" : "no NUMA cells", bus->index, bus->numa_node,
+                     ctx->dom->numa_cells->len);
     }
 }
 
@@ -596,9 +659,11 @@ rules_check_domain (const guest_domain *dom, const rule_options *opts, finding_l
       check_pci_bus (&ctx, iommu);
     }
   check_iommu_layout (&ctx);
+  check_dt_vsmmus (&ctx);
   check_hostdev_vsmmu (&ctx);
   check_unresolved (&ctx);
   check_pxb_numa (&ctx);
+  rules_check_addresses (&ctx);
   rules_check_accel (&ctx);
   rules_check_window (&ctx);
   rules_check_target (&ctx);

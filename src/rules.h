@@ -8,7 +8,7 @@
 
 typedef struct {
   gboolean have_target_qemu, have_target_libvirt;
-  sw_version target_qemu, target_libvirt;
+  sw_target target_qemu, target_libvirt;
   const host_model *host; /* the host the domain will run on, NULL when not given */
 } rule_options;
 

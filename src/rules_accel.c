@@ -5,6 +5,28 @@
 
 #include <string.h>
 
+/* The properties libvirt ties to accel='on' and QEMU only takes with it. */
+static const vsmmu_prop_id accel_only_props[] = { VSMMU_PROP_ATS, VSMMU_PROP_RIL, VSMMU_PROP_SSIDSIZE,
+                                                  VSMMU_PROP_OAS, VSMMU_PROP_CMDQV };
+
+static const char *
+prop_name (vsmmu_prop_id id)
+{
+  static const char *const names[VSMMU_N_PROPS] = {
+    [VSMMU_PROP_ACCEL] = "accel", [VSMMU_PROP_ATS] = "ats", [VSMMU_PROP_RIL] = "ril",
+    [VSMMU_PROP_SSIDSIZE] = "ssidsize", [VSMMU_PROP_OAS] = "oas", [VSMMU_PROP_CMDQV] = "cmdqv",
+  };
+  return names[id];
+}
+
+/* Written with the upstream name: libvirt drops fork spellings (pasid,
+ * ssidSize) before it looks at the values (SMU003 says so). */
+static gboolean
+upstream_spelling (const vsmmu_prop *prop, vsmmu_prop_id id)
+{
+  return g_strcmp0 (prop->spelling, prop_name (id)) == 0;
+}
+
 /* A root port on pcie.0 for hints, preferring one nothing is plugged into. */
 static const guest_bus *
 pcie0_root_port (const rule_context *ctx)
@@ -54,10 +76,6 @@ emulated_hint (const rule_context *ctx, const guest_endpoint *ep, int rc)
     ? g_strdup_printf ("a root port of pcie.0, e.g. <address type='pci' bus='0x%02x' slot='0x00' function='0x0'/> "
                        "(%s, line %d)", port->index, port->id, port->line)
     : g_strdup ("a pcie-root-port you add on pcie.0");
-  if (g_strcmp0 (ep->element, "memballoon") == 0 && ep->line != 0 && ep->path != NULL
-      && strcmp (ep->path, "/domain/devices") == 0)
-    return g_strdup_printf ("add <memballoon model='none'/>, or a <memballoon model='virtio'> addressed to %s",
-                            target);
   if (!ep->address_explicit)
     return g_strdup_printf ("give it an address on %s, and leave no free port below the accelerated vSMMU",
                             target);
@@ -114,18 +132,26 @@ check_below (const rule_context *ctx, const guest_iommu *iommu, int rc)
 
   if (hostdevs == 0)
     {
+      /* QEMU 11.1's default for each of them is auto: left out counts too.
+       * (cmdqv has a check of its own, for cmdqv=on.) */
+      static const vsmmu_prop_id auto_props[] = { VSMMU_PROP_ATS, VSMMU_PROP_RIL, VSMMU_PROP_SSIDSIZE,
+                                                  VSMMU_PROP_OAS };
       gboolean uses_auto = FALSE;
-      for (int p = 0; p < VSMMU_N_PROPS; p++)
-        uses_auto |= iommu->props[p].state == PROP_AUTO;
+      for (gsize p = 0; p < G_N_ELEMENTS (auto_props); p++)
+        uses_auto |= iommu->props[auto_props[p]].state != PROP_VALUE;
+      const char *outcome = uses_auto ? "with properties at auto (set so, or left out: auto is QEMU's default) QEMU "
+                                        "exits: \"arm-smmuv3 accel=on with 'auto' properties requires at least one "
+                                        "cold-plugged VFIO device\""
+                            : iommu->props[VSMMU_PROP_CMDQV].value == 1
+                                ? "QEMU exits: \"arm-smmuv3 cmdqv=on requires at least one cold-plugged VFIO device\""
+                                : "its vIOMMU is never created and devices hotplugged later are not supported";
       finding_add (ctx->out, "SMU203", SEVERITY_ERROR, iommu->line, iommu->path,
                    RULES_WORDS (ctx, "put at least one <hostdev> (vfio-pci with iommufd) on a root port below this "
                                      "root complex, or remove the vSMMU",
                                 "plug at least one -device vfio-pci,…,iommufd=… into a root port below this root "
                                 "complex, or remove the vSMMU"),
                    "the accelerated vSMMU %s on %s has no cold-plugged vfio-pci device below it; %s", iommu->id,
-                   where, uses_auto ? "with 'auto' properties QEMU exits: \"arm-smmuv3 accel=on with 'auto' "
-                                      "properties requires at least one cold-plugged VFIO device\""
-                                    : "its vIOMMU is never created and devices hotplugged later are not supported");
+                   where, outcome);
     }
 
   for (guint i = 0; i < ctx->dom->buses->len; i++)
@@ -151,57 +177,95 @@ check_below (const rule_context *ctx, const guest_iommu *iommu, int rc)
     }
 }
 
-/* SMU209: values QEMU refuses while realizing arm-smmuv3. */
+/* libvirt XML: 'auto' is QEMU's word, libvirt's schema has on/off and
+ * integers; libvirt 12.9 refuses the domain at define. */
+static void
+check_xml_auto (const rule_context *ctx, const guest_iommu *iommu)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (accel_only_props); i++)
+    {
+      vsmmu_prop_id id = accel_only_props[i];
+      const vsmmu_prop *prop = &iommu->props[id];
+      if (prop->state != PROP_AUTO || !upstream_spelling (prop, id))
+        continue;
+      gboolean integer = id == VSMMU_PROP_SSIDSIZE || id == VSMMU_PROP_OAS;
+      g_autofree char *since = sw_version_to_string (feature_lookup (FEAT_QEMU_SMMUV3_AUTO)->since);
+      g_autofree char *hint = g_strdup_printf ("leave %s out: libvirt then passes nothing and QEMU's default, auto, "
+                                               "takes the host's value (QEMU %s+); or give %s", prop_name (id), since,
+                                               integer ? (id == VSMMU_PROP_OAS ? "oas='44' or oas='48'"
+                                                                               : "ssidsize from 0 to 20")
+                                                       : "'on' or 'off'");
+      finding_add (ctx->out, "SMU209", SEVERITY_ERROR, prop->line, iommu->path, hint,
+                   "%s='auto' is QEMU's command-line value, not libvirt's: libvirt refuses the domain at define: "
+                   "\"XML error: Invalid value for attribute '%s' in element 'driver': 'auto'.%s\"",
+                   prop_name (id), prop_name (id), integer ? " Expected integer value" : "");
+    }
+}
+
+/* SMU209: values libvirt or QEMU refuses for arm-smmuv3 (QEMU 11.1's and
+ * libvirt 12.9's words). */
 static void
 check_props (const rule_context *ctx, const guest_iommu *iommu)
 {
+  gboolean xml = ctx->dom->origin == GUEST_FROM_LIBVIRT_XML;
   gboolean accel = guest_iommu_is_accel (iommu);
   const vsmmu_prop *ats = &iommu->props[VSMMU_PROP_ATS], *ril = &iommu->props[VSMMU_PROP_RIL];
   const vsmmu_prop *oas = &iommu->props[VSMMU_PROP_OAS], *ssid = &iommu->props[VSMMU_PROP_SSIDSIZE];
-  /* QEMU 11.1 takes oas=auto on its command line; libvirt has no 'auto' at all. */
-  if (oas->state == PROP_AUTO && !rules_argv (ctx))
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path,
-                 "set oas='44' or oas='48' (the host SMMU's output size, see smmuctl probe)",
-                 "oas='auto' is not accepted: QEMU has no auto for oas (only ats, ril and ssidsize)");
-  else if (oas->state == PROP_VALUE && oas->value != 44 && oas->value != 48)
+  const vsmmu_prop *cmdqv = &iommu->props[VSMMU_PROP_CMDQV];
+  if (xml)
+    check_xml_auto (ctx, iommu);
+  if (oas->state == PROP_VALUE && oas->value != 44 && oas->value != 48)
     finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path,
                  RULES_WORDS (ctx, "use oas='44' or oas='48'", "use oas=44 or oas=48"),
-                 RULES_WORDS (ctx, "oas='%u': QEMU's SMMUv3 implements only 44- and 48-bit output addresses",
-                              "oas=%u: QEMU's SMMUv3 implements only 44- and 48-bit output addresses; QEMU exits: "
-                              "\"QEMU SMMUv3 model only implements auto, 44 bit, or 48 bit OAS\""), oas->value);
+                 RULES_WORDS (ctx, "oas='%u': QEMU exits: \"QEMU SMMUv3 model only implements auto, 44 bit, or 48 bit "
+                                   "OAS. Other OasMode values are not supported.\"",
+                              "oas=%u: QEMU exits: \"QEMU SMMUv3 model only implements auto, 44 bit, or 48 bit OAS. "
+                              "Other OasMode values are not supported.\""), oas->value);
   if (ssid->state == PROP_VALUE && ssid->value > 20)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path,
-                 RULES_WORDS (ctx, "use ssidsize from 0 to 20, or 'auto'", "use ssidsize from 0 to 20, or auto"),
-                 RULES_WORDS (ctx, "%s='%u': QEMU accepts SubstreamID widths of 0 to 20 bits",
-                              "%s=%u: QEMU accepts SubstreamID widths of 0 to 20 bits"),
-                 ssid->spelling, ssid->value);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path, "use ssidsize from 0 to 20",
+                 RULES_WORDS (ctx, "%s='%u': QEMU accepts SubstreamID widths of 0 to 20 bits and exits: \"Parameter "
+                                   "'ssidsize' does not accept value '%u'\"",
+                              "%s=%u: QEMU accepts SubstreamID widths of 0 to 20 bits and exits: \"Parameter "
+                              "'ssidsize' does not accept value '%u'\""),
+                 ssid->spelling, ssid->value, ssid->value);
   if (accel)
     return;
   const char *accel_text = iommu->props[VSMMU_PROP_ACCEL].state == PROP_VALUE
                              ? RULES_WORDS (ctx, "accel='off'", "accel=off")
                              : RULES_WORDS (ctx, "no accel='on'", "no accel=on");
-  const char *hint = RULES_WORDS (ctx, "add accel='on', or drop it", "add accel=on, or drop it");
+  if (xml)
+    {
+      /* libvirt refuses any of them without accel, whatever the value. */
+      for (gsize i = 0; i < G_N_ELEMENTS (accel_only_props); i++)
+        {
+          const vsmmu_prop *prop = &iommu->props[accel_only_props[i]];
+          if (prop->state == PROP_ABSENT || !upstream_spelling (prop, accel_only_props[i]))
+            continue;
+          g_autofree char *hint = g_strdup_printf ("add accel='on', or drop %s", prop_name (accel_only_props[i]));
+          finding_add (ctx->out, "SMU209", SEVERITY_ERROR, prop->line, iommu->path, hint,
+                       "%s with %s: libvirt refuses the domain at define: \"XML error: accel must be enabled for "
+                       "iommu model 'smmuv3' when setting ats, ril, ssidsize, oas, or cmdqv\"",
+                       prop_name (accel_only_props[i]), accel_text);
+          return;
+        }
+      return;
+    }
   if (ats->state == PROP_VALUE && ats->value == 1)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ats->line, iommu->path,
-                 RULES_WORDS (ctx, "add accel='on', or drop ats", "add accel=on, or drop ats"),
-                 RULES_WORDS (ctx, "ats='on' with %s: QEMU exits: \"ats can only be enabled if accel=on\"",
-                              "ats=on with %s: QEMU exits: \"ats can only be enabled if accel=on\""), accel_text);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ats->line, iommu->path, "add accel=on, or drop ats",
+                 "ats=on with %s: QEMU exits: \"ats can only be enabled if accel=on\"", accel_text);
   if (ril->state == PROP_VALUE && ril->value == 0)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ril->line, iommu->path,
-                 RULES_WORDS (ctx, "add accel='on', or drop ril", "add accel=on, or drop ril"),
-                 RULES_WORDS (ctx, "ril='off' with %s: QEMU exits: \"ril can only be disabled if accel=on\"",
-                              "ril=off with %s: QEMU exits: \"ril can only be disabled if accel=on\""), accel_text);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ril->line, iommu->path, "add accel=on, or drop ril",
+                 "ril=off with %s: QEMU exits: \"ril can only be disabled if accel=on\"", accel_text);
   if (oas->state == PROP_VALUE && oas->value == 48)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path,
-                 RULES_WORDS (ctx, "add accel='on', or drop oas", "add accel=on, or drop oas"),
-                 RULES_WORDS (ctx, "oas='48' with %s: QEMU exits: \"OAS must be 44 bits when accel=off\"",
-                              "oas=48 with %s: QEMU exits: \"OAS must be 44 bits when accel=off\""), accel_text);
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, oas->line, iommu->path, "add accel=on, or drop oas",
+                 "oas=48 with %s: QEMU exits: \"oas must be 44 bits when accel=off\"", accel_text);
   if (ssid->state == PROP_VALUE && ssid->value > 0 && ssid->value <= 20)
-    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path, hint,
-                 RULES_WORDS (ctx, "%s='%u' with %s: QEMU exits: \"ssidsize can only be greater than 0 bits if "
-                                   "accel=on\"",
-                              "%s=%u with %s: QEMU exits: \"ssidsize can only be greater than 0 bits if accel=on\""),
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, ssid->line, iommu->path, "add accel=on, or drop it",
+                 "%s=%u with %s: QEMU exits: \"ssidsize can only be greater than 0 bits if accel=on\"",
                  ssid->spelling, ssid->value, accel_text);
+  if (cmdqv->state == PROP_VALUE && cmdqv->value == 1)
+    finding_add (ctx->out, "SMU209", SEVERITY_ERROR, cmdqv->line, iommu->path, "add accel=on, or drop cmdqv",
+                 "cmdqv=on with %s: QEMU exits: \"cmdqv can only be enabled if accel=on\"", accel_text);
 }
 
 void
@@ -228,9 +292,9 @@ rules_check_accel (const rule_context *ctx)
                                        "accelerated vSMMU there",
                                   "put the passthrough devices below a pxb-pcie and point the accelerated vSMMU's "
                                   "primary-bus at it"),
-                     RULES_WORDS (ctx, "the accelerated vSMMU %s is on pcie.0, where libvirt puts every emulated "
-                                       "device it adds or places itself (USB, balloon, virtio-serial, video, devices "
-                                       "without an address)",
+                     RULES_WORDS (ctx, "the accelerated vSMMU %s is on pcie.0, where libvirt puts the root ports it "
+                                       "adds for devices without an address and for missing controller indexes, and "
+                                       "the emulated devices on them (virtio-serial for channels, video, disks, NICs)",
                                   "the accelerated vSMMU %s is on pcie.0, where QEMU puts the NICs of -nic and -net, "
                                   "its default NIC, and every PCI device without bus= while there is no pxb-pcie"),
                      iommu->id);

@@ -7,6 +7,7 @@
 #include "hwinfo.h"
 #include "idr.h"
 #include "smmucompat.h"
+#include "mmio64.h"
 #include "units.h"
 
 static const char *
@@ -281,7 +282,7 @@ static void
 check_vsmmus (const guest_domain *dom, const host_model *host, const rule_options *opts, finding_list *out)
 {
   /* Without a target, the newest QEMU smmuctl knows (what plan writes for). */
-  sw_version qemu = opts->have_target_qemu ? opts->target_qemu : sw_newest_known (SW_QEMU);
+  sw_version qemu = opts->have_target_qemu ? opts->target_qemu.version : sw_newest_known (SW_QEMU);
   gboolean any_accel = FALSE;
   for (guint i = 0; i < dom->iommus->len; i++)
     {
@@ -319,34 +320,31 @@ check_vsmmus (const guest_domain *dom, const host_model *host, const rule_option
                  "the domain uses accelerated vSMMUs but %s has no /dev/iommu", host_name (host));
 }
 
-/* SMU402 with the real BAR sizes of the assigned devices. */
+/* SMU402 with the real BAR sizes of the assigned devices, computed as the
+ * planner does (mmio64.c). */
 static void
 check_mmio (const guest_domain *dom, const host_model *host, finding_list *out)
 {
-  guint64 need = 0;
-  for (guint i = 0; i < dom->endpoints->len; i++)
-    {
-      const guest_endpoint *ep = dom->endpoints->pdata[i];
-      const host_pci_device *dev = ep->kind == GUEST_EP_HOSTDEV ? host_find_device (host, ep->host_bdf) : NULL;
-      if (dev != NULL)
-        need += dev->bar64_total;
-    }
-  guint64 window = dom->mmio64_size > 0 ? dom->mmio64_size : GUEST_DEFAULT_MMIO64_SIZE;
+  guint64 need = mmio64_need (dom, host);
+  gboolean declared = dom->mmio64_source != GUEST_MMIO64_DEFAULT && !dom->mmio64_unparsed;
+  guint64 window = declared ? dom->mmio64_size : GUEST_DEFAULT_MMIO64_SIZE;
   if (need <= window)
     return;
   g_autofree char *need_text = units_format_size (need);
   g_autofree char *window_text = units_format_size (window);
-  guint64 fit = 1;
-  while (fit < need && fit < (G_MAXUINT64 >> 1))
-    fit <<= 1;
+  guint64 fit = mmio64_window_for (need);
   g_autofree char *fit_text = units_format_size (fit);
-  g_autofree char *hint = dom->source == GUEST_SOURCE_QEMU_ARGV
-    ? g_strdup_printf ("raise the window to at least %s: -machine highmem-mmio-size=%" G_GUINT64_FORMAT, fit_text, fit)
-    : g_strdup_printf ("raise the window to at least %s: <qemu:commandline><qemu:arg value='-machine'/><qemu:arg "
-                       "value='highmem-mmio-size=%" G_GUINT64_FORMAT "'/></qemu:commandline>", fit_text, fit);
-  finding_add (out, "SMU402", SEVERITY_WARNING, dom->mmio64_line > 0 ? dom->mmio64_line : dom->line, NULL, hint,
-               "the assigned devices' 64-bit BARs need %s but the 64-bit MMIO window is %s%s; the guest cannot map them",
-               need_text, window_text, dom->mmio64_size > 0 ? "" : " (QEMU virt's default)");
+  g_autofree char *qemu_size = g_strdup_printf ("%" G_GUINT64_FORMAT "G", fit >> 30);
+  g_autofree char *hint = dom->origin == GUEST_FROM_QEMU_ARGV
+    ? g_strdup_printf ("raise the window to %s: -machine highmem-mmio-size=%s", fit_text, qemu_size)
+    : g_strdup_printf ("raise the window to %s: <controller type='pci' index='0' model='pcie-root'><pcihole64 "
+                       "unit='KiB'>%" G_GUINT64_FORMAT "</pcihole64></controller> (libvirt 12.9+; older libvirt: "
+                       "<qemu:commandline> -machine highmem-mmio-size=%s)", fit_text, fit >> 10, qemu_size);
+  finding_add (out, "SMU402", SEVERITY_WARNING, dom->mmio64_line > 0 ? dom->mmio64_line : dom->line,
+               dom->mmio64_path, hint,
+               "the assigned devices' 64-bit prefetchable BARs take %s of the window, bridge windows aligned, but "
+               "the 64-bit MMIO window is %s%s; the guest cannot map them",
+               need_text, window_text, declared ? "" : " (QEMU virt's default)");
 }
 
 void

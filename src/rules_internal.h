@@ -43,4 +43,5 @@ const char *rules_placement_note (const guest_endpoint *ep, char **owned);
 
 void rules_check_accel (const rule_context *ctx);   /* SMU2xx, rules_accel.c */
 void rules_check_window (const rule_context *ctx);  /* SMU401-403, rules_window.c */
+void rules_check_addresses (const rule_context *ctx); /* SMU110-112, rules_address.c */
 void rules_check_target (const rule_context *ctx);  /* SMU501, rules_target.c */

@@ -82,35 +82,52 @@ check_bus_ranges (const rule_context *ctx)
     }
 }
 
+/* How the window is declared, for messages: "<pcihole64> (3 TiB, which
+ * libvirt passes as highmem-mmio-size=3221225472K)" or "highmem-mmio-size". */
+static char *
+declared_window (const guest_domain *dom)
+{
+  g_autofree char *size = units_format_size (dom->mmio64_size);
+  if (dom->mmio64_source == GUEST_MMIO64_PCIHOLE64)
+    return g_strdup_printf ("<pcihole64> of %s, which libvirt passes as highmem-mmio-size=%" G_GUINT64_FORMAT "K",
+                            size, dom->mmio64_size >> 10);
+  return g_strdup_printf ("highmem-mmio-size of %s", size);
+}
+
 static void
 check_mmio_window (const rule_context *ctx)
 {
   const guest_domain *dom = ctx->dom;
   guint64 size = dom->mmio64_size;
   g_autofree char *default_text = units_format_size (GUEST_DEFAULT_MMIO64_SIZE);
-  if (dom->mmio64_line != 0)
+  const char *path = dom->mmio64_path;
+  if (dom->mmio64_source != GUEST_MMIO64_DEFAULT)
     {
-      g_autofree char *hint = g_strdup_printf ("use a power of two of at least %s, e.g. highmem-mmio-size=2T",
-                                               default_text);
-      if (size == 0)
+      g_autofree char *hint = dom->mmio64_source == GUEST_MMIO64_PCIHOLE64
+        ? g_strdup_printf ("use a power of two of at least %s, e.g. <pcihole64 unit='KiB'>2147483648</pcihole64> "
+                           "(2 TiB)", default_text)
+        : g_strdup_printf ("use a power of two of at least %s, e.g. highmem-mmio-size=2T", default_text);
+      /* QEMU 11.1's words, checked in this order. */
+      if (dom->mmio64_unparsed)
         {
-          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, "/domain/qemu:commandline", hint,
-                       "highmem-mmio-size is not a size QEMU understands (a number with K, M, G, T, P or E)");
+          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, path, hint,
+                       "highmem-mmio-size is not a size QEMU reads (a number with K, M, G, T, P or E); QEMU exits: "
+                       "\"Parameter 'highmem-mmio-size' expects size\"");
           return;
         }
-      g_autofree char *declared = units_format_size (size);
-      if ((size & (size - 1)) != 0)
+      g_autofree char *declared = declared_window (dom);
+      if ((size & (size - 1)) != 0 || size == 0)
         {
-          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, "/domain/qemu:commandline", hint,
+          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, path, hint,
                        "the declared window (%s) is not a power of two; QEMU exits: \"highmem-mmio-size is not a "
                        "power of 2\"", declared);
           return;
         }
       if (size < GUEST_DEFAULT_MMIO64_SIZE)
         {
-          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, "/domain/qemu:commandline", hint,
+          finding_add (ctx->out, "SMU403", SEVERITY_ERROR, dom->mmio64_line, path, hint,
                        "the declared window (%s) is below QEMU's default of %s; QEMU exits: \"highmem-mmio-size "
-                       "cannot be set to a lower value than the default\"", declared, default_text);
+                       "cannot be set to a lower value than the default (512 GiB)\"", declared, default_text);
           return;
         }
     }
@@ -120,14 +137,15 @@ check_mmio_window (const rule_context *ctx)
   /* With a host the real BAR sizes are checked (rules_host.c). */
   if (hostdevs == 0 || ctx->opts->host != NULL)
     return;
-  g_autofree char *declared = units_format_size (size);
+  g_autofree char *declared = declared_window (dom);
   g_autofree char *window = dom->mmio64_line != 0 ? g_strdup_printf ("%s (declared at %s %d)", declared,
                                                                      rules_at (ctx), dom->mmio64_line)
                                                   : g_strdup_printf ("QEMU's default %s", default_text);
   /* Without a host the BAR sizes are unknown: say what is declared, decide nothing. */
   finding_add (ctx->out, "SMU402", SEVERITY_INFO, dom->mmio64_line != 0 ? dom->mmio64_line : dom->line,
-               dom->mmio64_line != 0 ? "/domain/qemu:commandline" : "/domain",
-               "smmuctl probe shows each device's BAR sizes; the window must hold the sum of their 64-bit BARs",
+               dom->mmio64_line != 0 ? path : "/domain",
+               "smmuctl probe shows each device's BAR sizes; the window must hold their 64-bit prefetchable BARs, "
+               "each bridge window aligned to its largest BAR",
                "the 64-bit MMIO window is %s; the BAR sizes of the %u passthrough device%s are unknown without a "
                "host, so whether they fit is not checked", window, hostdevs, hostdevs == 1 ? "" : "s");
 }

@@ -77,6 +77,7 @@ guest_domain_free (guest_domain *dom)
   g_free (dom->domain_type);
   g_free (dom->arch);
   g_free (dom->machine);
+  g_free (dom->mmio64_path);
   g_ptr_array_unref (dom->buses);
   g_ptr_array_unref (dom->iommus);
   g_ptr_array_unref (dom->endpoints);
@@ -409,12 +410,24 @@ compare_bus_index (gconstpointer a, gconstpointer b)
   return (x->index > y->index) - (x->index < y->index);
 }
 
-/* libvirt's implicit controllers for unused indexes below the highest. */
+/* libvirt's implicit controllers for unused indexes below the highest in
+ * use: by a controller, or by a device's <address bus=…> (libvirt 12.9 adds
+ * root ports 3, 4 and 5 on pcie.0 for a hostdev addressed to a missing bus 5
+ * with indexes 3 and 4 unused too, seen in dumpxml after define). */
 static void
 fill_index_gaps (guest_domain *dom)
 {
   guest_bus *root = guest_find_bus (dom, 0);
   int max = max_bus_index (dom);
+  int addressed = max;
+  for (guint i = 0; i < dom->endpoints->len; i++)
+    {
+      const guest_endpoint *ep = g_ptr_array_index (dom->endpoints, i);
+      if (ep->address_explicit && ep->bus <= 255)
+        addressed = MAX (addressed, ep->bus);
+    }
+  if (addressed > max && guest_find_bus (dom, addressed) == NULL)
+    max = addressed + 1; /* the addressed bus itself is filled too */
   if (root == NULL || root->kind != GUEST_BUS_PCIE_ROOT || max < 2)
     return;
   g_autofree gboolean *used = g_new0 (gboolean, (gsize) max + 1);

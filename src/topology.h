@@ -30,12 +30,13 @@ typedef struct {
   int parent;             /* index of the bus it is plugged into, -1 for pcie-root and unknown */
   int slot, function;     /* address on the parent, -1 when not given */
   gboolean address_explicit;
+  tristate multifunction; /* <address multifunction='on|off'>; UNKNOWN when not written */
   int bus_nr;             /* pxb-pcie: first bus number (target busNr); -1 otherwise */
   int numa_node;          /* pxb-pcie: target <node>, -1 when none */
   int chassis, port;      /* root/downstream ports: target chassis/port, -1 when none */
   tristate hotplug;       /* ports: target hotplug='on|off'; UNKNOWN = default (on) */
   int root_complex;       /* index of the root complex this bus hangs off, -1 when unresolved */
-  gboolean index_gap;     /* not in the document: libvirt fills an unused index below the highest one */
+  gboolean index_gap;     /* not in the document: libvirt fills an unused index below the highest one in use */
   int line;               /* source line, 0 when planned */
   char *comment;          /* planner's reason, emitted with --explain; NULL otherwise */
   char *path;             /* XML element path ("/domain/devices/controller[3]"), NULL when planned */
@@ -88,6 +89,7 @@ typedef struct {
   tristate iommufd;       /* hostdev <driver iommufd=…> (or the domain-level default) */
   int bus, slot, function; /* guest address; bus is a controller index, -1 unknown */
   gboolean address_explicit; /* FALSE: libvirt would auto-assign; bus is our guess */
+  tristate multifunction;  /* <address multifunction='on|off'>; UNKNOWN when not written */
   int line;
   char *comment;
   char *path;             /* XML element path, NULL when planned */
@@ -102,13 +104,26 @@ typedef struct {
   char *cpus;             /* "0-15" */
 } guest_numa_cell;
 
-/* What a model was read from: rules word their findings in its terms
+/* Where a guest model came from.  Rules word their findings in its terms
  * (<iommu><driver pciBus=…> and lines, or -device arm-smmuv3,primary-bus=…
- * and argument positions).  Planned models are XML-worded. */
-typedef enum { GUEST_SOURCE_XML = 0, GUEST_SOURCE_QEMU_ARGV } guest_source;
+ * and argument positions: in a QEMU_ARGV model every line is an argv index);
+ * the rules that quote libvirt's refusals apply to libvirt XML only, QEMU's
+ * to every origin.  Planned models are XML-worded. */
+typedef enum {
+  GUEST_FROM_LIBVIRT_XML = 0, /* domain XML (the reader) */
+  GUEST_FROM_QEMU_ARGV,       /* a QEMU command line */
+  GUEST_FROM_PLAN,            /* the planner: its emitters write what each format takes */
+} guest_origin;
+
+/* How the 64-bit PCI MMIO window (QEMU's highmem-mmio-size) is given. */
+typedef enum {
+  GUEST_MMIO64_DEFAULT = 0,       /* not given: QEMU virt's 512 GiB */
+  GUEST_MMIO64_QEMU_COMMANDLINE,  /* <qemu:commandline> -machine highmem-mmio-size= (taints the domain) */
+  GUEST_MMIO64_PCIHOLE64,         /* <controller model='pcie-root'><pcihole64> (libvirt 12.9 on virt) */
+} guest_mmio64_source;
 
 typedef struct {
-  guest_source source;    /* QEMU_ARGV: every line of the model is an argv index instead */
+  guest_origin origin;
   char *name;
   char *domain_type;      /* "kvm", "qemu"; QEMU argv: the accelerator ("kvm", "tcg"), NULL = QEMU's default, TCG */
   char *arch;             /* "aarch64" */
@@ -120,6 +135,9 @@ typedef struct {
   guint vcpus;
   guint64 mmio64_size;    /* 64-bit PCI MMIO window in bytes, 0 = machine default/unknown */
   int mmio64_line;
+  guest_mmio64_source mmio64_source;
+  gboolean mmio64_unparsed; /* highmem-mmio-size= given, but not a size QEMU reads */
+  char *mmio64_path;      /* element that declares it, NULL when planned or not given */
   GPtrArray *buses;       /* guest_bus*, by index order as read */
   GPtrArray *iommus;      /* guest_iommu* */
   GPtrArray *endpoints;   /* guest_endpoint* */

@@ -17,6 +17,7 @@
 #include "qemuargv.h"
 #include "report.h"
 #include "rules.h"
+#include "targets.h"
 #include "tools.h"
 #include "versions.h"
 #include "virtlib.h"
@@ -66,53 +67,28 @@ quiet_libvirt_errors (void *data, virErrorPtr err)
   (void) err;
 }
 
-static char *
-libvirt_version_text (unsigned long v)
-{
-  return g_strdup_printf ("%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
-}
-
-/* --target-*: a version, or "installed" (this machine's QEMU; the libvirt we
- * are connected to, or the library's). */
+/* --target-*: a version, or "installed" (this machine's QEMU; the libvirt
+ * we are connected to, else this machine's). */
 static gboolean
-resolve_target (const char *option, const char *given, sw_kind kind, const libvirt_session *libvirt, gboolean *have,
-                sw_version *out, GError **error)
+resolve_targets (const validate_args *a, const libvirt_session *libvirt, rule_options *opts, GError **error)
 {
-  if (given == NULL)
-    return TRUE;
-  g_autofree char *installed = NULL;
-  if (strcmp (given, "installed") != 0)
+  g_autoptr (host_model) local = host_model_new ();
+  if (g_strcmp0 (a->target_qemu, "installed") == 0)
+    tools_probe_qemu (&local->tools, NULL);
+  if (g_strcmp0 (a->target_libvirt, "installed") == 0)
     {
-      if (!sw_version_parse (given, out))
-        {
-          g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
-                       "validate: %s '%s': not a version (e.g. 11.1 or 12.5.0) or 'installed'; "
-                       "see smmuctl validate --help", option, given);
-          return FALSE;
-        }
-      *have = TRUE;
-      return TRUE;
+      if (libvirt->conn != NULL)
+        tools_libvirt_from_connection (&local->tools, libvirt->conn, a->connect_uri);
+      else
+        tools_probe_libvirt (&local->tools);
     }
-  unsigned long v = 0;
-  if (kind == SW_LIBVIRT && libvirt->conn != NULL && libvirt->virt->ConnectGetLibVersion (libvirt->conn, &v) == 0)
-    installed = libvirt_version_text (v);
-  else if (kind == SW_LIBVIRT)
-    installed = tools_libvirt_version ();
-  else
-    {
-      g_autoptr (host_model) host = host_model_new ();
-      tools_probe (&host->tools, NULL);
-      installed = g_strdup (host->tools.qemu_version);
-    }
-  if (installed == NULL || !sw_version_parse (installed, out))
-    {
-      g_set_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_USAGE,
-                   "validate: %s installed: no %s is installed here (give a version instead)", option,
-                   kind == SW_QEMU ? "qemu-system-aarch64" : "libvirt");
-      return FALSE;
-    }
-  *have = TRUE;
-  return TRUE;
+  target_context ctx = { "validate", &local->tools, NULL, NULL };
+  const char *source = NULL;
+  opts->have_target_qemu = a->target_qemu != NULL;
+  opts->have_target_libvirt = a->target_libvirt != NULL;
+  return (a->target_qemu == NULL || target_resolve (&ctx, SW_QEMU, a->target_qemu, &opts->target_qemu, &source, error))
+         && (a->target_libvirt == NULL
+             || target_resolve (&ctx, SW_LIBVIRT, a->target_libvirt, &opts->target_libvirt, &source, error));
 }
 
 /* A full disk behind `>` is an error, never a silent exit 0. */
@@ -385,10 +361,7 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
         return SMMUCTL_EXIT_HOST;
     }
   rule_options opts = { .host = host };
-  if (!resolve_target ("--target-qemu", a.target_qemu, SW_QEMU, &libvirt, &opts.have_target_qemu, &opts.target_qemu,
-                       error)
-      || !resolve_target ("--target-libvirt", a.target_libvirt, SW_LIBVIRT, &libvirt, &opts.have_target_libvirt,
-                          &opts.target_libvirt, error))
+  if (!resolve_targets (&a, &libvirt, &opts, error))
     return SMMUCTL_EXIT_USAGE;
 
   report_options text = report_options_for_quiet (a.quiet, globals->color);
@@ -402,8 +375,8 @@ cmd_validate (const smmuctl_globals *globals, int argc, char **argv, GError **er
   for (guint i = 0; i < inputs->len; i++)
     report_totals_add (&totals, g_ptr_array_index (inputs, i));
   int status = exit_status_of (&totals, a.strict, libvirt.conn != NULL);
-  report_targets targets = { opts.have_target_qemu, opts.have_target_libvirt, opts.target_qemu,
-                             opts.target_libvirt };
+  report_targets targets = { opts.have_target_qemu, opts.have_target_libvirt, opts.target_qemu.version,
+                             opts.target_libvirt.version };
   for (guint i = 0; i < inputs->len; i++)
     {
       const report_input *input = g_ptr_array_index (inputs, i);
@@ -445,12 +418,32 @@ print_explanation (FILE *out, const finding_code_info *info)
     return;
   gsize n = 0;
   const feature_info *features = feature_table (&n);
-  fprintf (out, "\nThe releases smmuctl checks against:\n");
+  fprintf (out, "\nThe releases smmuctl checks against, and how each was checked:\n");
   for (gsize i = 0; i < n; i++)
     {
       g_autofree char *since = features[i].since.major != 0 ? sw_version_to_string (features[i].since)
                                                             : g_strdup ("none yet");
       fprintf (out, "  %-7s %-9s %s\n", features[i].kind == SW_QEMU ? "QEMU" : "libvirt", since, features[i].what);
+      /* how it was checked, wrapped under the description */
+      g_auto (GStrv) words = g_strsplit (features[i].checked, " ", -1);
+      gsize column = 0;
+      for (char **w = words; *w != NULL; w++)
+        {
+          gsize len = strlen (*w);
+          if (column == 0 || column + 1 + len > 78)
+            {
+              fprintf (out, "%s%20s", column == 0 ? "" : "\n", "");
+              column = 20;
+            }
+          else
+            {
+              fputc (' ', out);
+              column++;
+            }
+          fputs (*w, out);
+          column += len;
+        }
+      fputc ('\n', out);
     }
 }
 

@@ -1,7 +1,8 @@
 /* The libvirt client library, loaded when a command first needs it.
  *
  * Only `validate --connect`, `--target-libvirt installed` and the tools
- * section of probe talk to libvirt.  Linked at build time, libvirt.so.0
+ * section of probe (and plan on a live host, for its default targets) talk
+ * to libvirt.  Linked at build time, libvirt.so.0
  * would load its 50-odd dependencies (~30 ms) into every run, and make the
  * libvirt0 package a must on hosts that start QEMU without libvirt. */
 #pragma once
@@ -18,8 +19,10 @@ typedef struct {
   __typeof__ (virSetErrorFunc) *SetErrorFunc;
   __typeof__ (virGetLastErrorMessage) *GetLastErrorMessage;
   __typeof__ (virConnectOpenReadOnly) *ConnectOpenReadOnly;
+  __typeof__ (virConnectOpen) *ConnectOpen;
   __typeof__ (virConnectClose) *ConnectClose;
   __typeof__ (virConnectGetLibVersion) *ConnectGetLibVersion;
+  __typeof__ (virConnectGetDomainCapabilities) *ConnectGetDomainCapabilities;
   __typeof__ (virDomainLookupByName) *DomainLookupByName;
   __typeof__ (virDomainGetXMLDesc) *DomainGetXMLDesc;
   __typeof__ (virDomainFree) *DomainFree;

@@ -45,7 +45,7 @@ for host in $PLANNABLE; do
     # validate(plan(x)) has no errors and no warnings, for the targets planned for too
     expect_status 0 "validate $host $layout" -- "$SMMUCTL" validate --strict "$WORK/$host-$layout.xml"
     expect_status 0 "validate $host $layout at the planned targets" -- \
-      "$SMMUCTL" validate --strict --target-qemu 11.1 --target-libvirt 12.7 "$WORK/$host-$layout.xml"
+      "$SMMUCTL" validate --strict --target-qemu 11.1 --target-libvirt 12.9 "$WORK/$host-$layout.xml"
     bash -n "$WORK/$host-$layout.sh" && ok || fail "$host $layout: the QEMU script is not valid sh"
   done
 done
@@ -68,7 +68,7 @@ sed "s#$WORK/##g" "$WORK/err" >"$WORK/summary.txt"
 golden "$WORK/summary.txt" "$GOLDEN/gb200/summary.txt"
 expect_grep '^Planned 4 devices behind 4 host SMMUs → 4 pxb-pcie \+ 4 accelerated vSMMUs' "$WORK/err" "summary head"
 expect_grep '^  pci\.1  busNr 252 node 0  vSMMU iommu0 ← smmu3\.0x0000000016000000  0008:01:00\.0$' "$WORK/err" "summary line"
-expect_grep '^64-bit MMIO window: 4 TiB \(BARs need 2\.0 TiB\)$' "$WORK/err" "summary MMIO"
+expect_grep '^64-bit MMIO window: 4 TiB \(BARs need 3\.5 TiB\)$' "$WORK/err" "summary MMIO: 4 GPUs of 512 GiB + 32 MiB, each port window aligned to 512 GiB"
 expect_status 0 "validate explain" -- "$SMMUCTL" validate --strict "$WORK/explain.xml"
 expect_status 0 "gb200 explain qemu" -- plan_host gb200 --vendor 10de --explain --format qemu -o "$WORK/explain.sh"
 golden "$WORK/explain.sh" "$GOLDEN/gb200/explain.sh"
@@ -121,11 +121,12 @@ expect_status 1 "altra: SMMUs that cannot nest" -- plan_host altra --all-vfio -q
 expect_grep "error: SMU307" "$WORK/err" "cannot nest is an error"
 expect_no_grep "^warning:.*will fail" "$WORK/err" "no 'will fail' warning left"
 # warnings: printed with -q, not with --quiet-warnings, before the document is written
-expect_status 0 "warnings with -q" -- plan_host broken-iort --all-vfio -q
+# (for QEMU 11.0, which has no auto: the unknown properties are left to its defaults)
+expect_status 0 "warnings with -q" -- plan_host broken-iort --all-vfio -q --target-qemu 11.0
 expect_grep "^warning: iommu0: .* left to QEMU's defaults" "$WORK/err" "-q keeps warnings"
-expect_status 0 "--quiet-warnings" -- plan_host broken-iort --all-vfio -q --quiet-warnings
+expect_status 0 "--quiet-warnings" -- plan_host broken-iort --all-vfio -q --quiet-warnings --target-qemu 11.0
 [ -s "$WORK/err" ] && fail "--quiet-warnings: stderr not empty" || ok
-expect_status 0 "warnings in --json" -- plan_host broken-iort --all-vfio -q --json
+expect_status 0 "warnings in --json" -- plan_host broken-iort --all-vfio -q --json --target-qemu 11.0
 json_schema "$WORK/err" data/schemas/validate.schema.json
 expect_grep '"plan_warnings": \[' "$WORK/err" "--json plan warnings"
 

@@ -14,9 +14,10 @@ status_and_codes () {
 }
 
 declare -A libvirt_changes=(
-  [smu003-cmdqv]="libvirt 12.9 and QEMU 11.1 both take cmdqv: only the XML side warns that it is vendor-only"
   [smu003-pasid]="libvirt drops the fork's pasid attribute at define time: nothing is left to warn about"
   [smu003-ssidSize]="libvirt drops the fork's ssidSize attribute at define time: nothing is left to warn about"
+  [smu105-per-bus-then-machine-wide]="libvirt drops a machine-wide smmuv3 that follows a per-bus one: no -machine iommu=smmuv3 is left to mix"
+  [smu501-pcihole64-old-libvirt]="the libvirt target (11.3 lacks <pcihole64> on virt) does not apply to a command line, which is past libvirt"
   [smu104-two-machine-wide]="libvirt keeps one machine-wide IOMMU: -machine iommu=smmuv3 appears once"
   [smu107-missing-bus]="libvirt adds the missing pcie-root-port on pcie.0, so the GPU lands outside the vSMMU (SMU106)"
   [smu201-virtio-below-accel]="domxml-to-native rebuilds every <interface> and addresses it anew, on a root port of pcie.0"

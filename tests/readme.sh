@@ -28,14 +28,18 @@ for line in open(list_path, encoding="utf-8").read().splitlines()[1:]:
 codes_table = "\n".join(rows)
 
 src = open(versions_path, encoding="utf-8").read()
-rows = ["| feature | needs | what |", "|---|---|---|"]
-entries = re.findall(r'\{\s*FEAT_\w+,\s*SW_(QEMU|LIBVIRT),\s*"([\w.]+)",\s*\{\s*(\d+),\s*(\d+),\s*(\d+)\s*\},\s*"((?:[^"\\]|\\.)*)"', src)
+rows = ["| feature | needs | what | checked |", "|---|---|---|---|"]
+literal = r'((?:"(?:[^"\\]|\\.)*"\s*)+)'  # C string literals, concatenated
+entries = re.findall(r'\{\s*FEAT_\w+,\s*SW_(QEMU|LIBVIRT),\s*"([\w.]+)",\s*\{\s*(\d+),\s*(\d+),\s*(\d+)\s*\},\s*'
+                     + literal + r',\s*' + literal + r',', src)
 if len(entries) < 8:
     sys.exit(f"src/versions.c: found {len(entries)} features, the table format changed?")
-for kind, key, major, minor, micro, what in entries:
+def c_text(literals):
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', literals)).replace('\\"', '"')
+for kind, key, major, minor, micro, what, checked in entries:
     sw = "QEMU" if kind == "QEMU" else "libvirt"
-    since = "vendor builds only" if major == "0" else f"{major}.{minor}" + (f".{micro}" if micro != "0" else "")
-    rows.append(f"| `{key}` | {sw} {since} | {code_span(what)} |")
+    since = "no release" if major == "0" else f"{major}.{minor}" + (f".{micro}" if micro != "0" else "")
+    rows.append(f"| `{key}` | {sw} {since} | {code_span(c_text(what))} | {code_span(c_text(checked))} |")
 versions_table = "\n".join(rows)
 
 def section(text, marker, table):

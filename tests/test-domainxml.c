@@ -149,9 +149,9 @@ test_topology (void)
   g_assert_cmpint (port->line, ==, 9);
 
   /* Endpoints: xhci, GPU hostdev, VF interface, virtio disk, virtio video,
-   * implicit memballoon, implicit virtio-serial.  Not: usb hostdev,
-   * virtio-mmio NIC, scsi disk, ramfb. */
-  g_assert_cmpuint (dom->endpoints->len, ==, 7);
+   * implicit virtio-serial.  Not: usb hostdev, virtio-mmio NIC, scsi disk,
+   * ramfb, and no memballoon: libvirt adds none on aarch64. */
+  g_assert_cmpuint (dom->endpoints->len, ==, 6);
   guest_endpoint *xhci = endpoint (dom, 0);
   g_assert_cmpint (xhci->kind, ==, GUEST_EP_EMULATED);
   g_assert_cmpstr (xhci->model, ==, "qemu-xhci");
@@ -181,11 +181,8 @@ test_topology (void)
   guest_endpoint *video = endpoint (dom, 4);
   g_assert_cmpstr (video->model, ==, "virtio-gpu-pci");
   g_assert_false (video->address_explicit); /* an all-zero address means "assign one" */
-  guest_endpoint *balloon = endpoint (dom, 5);
-  g_assert_cmpstr (balloon->model, ==, "virtio-balloon-pci");
-  g_assert_cmpint (balloon->line, ==, 4);
-  g_assert_true (g_str_has_prefix (balloon->comment, "implicit"));
-  g_assert_cmpstr (endpoint (dom, 6)->model, ==, "virtio-serial-pci");
+  g_assert_cmpstr (endpoint (dom, 5)->model, ==, "virtio-serial-pci");
+  g_assert_true (g_str_has_prefix (endpoint (dom, 5)->comment, "implicit"));
 
   /* No free port: everything without an address lands on root ports libvirt
    * adds on pcie.0. */
@@ -249,8 +246,23 @@ test_domain_iommufd (void)
   g_assert_cmpint (endpoint (dom, 1)->iommufd, ==, TRI_NO);
   g_assert_false (endpoint (dom, 1)->iommufd_from_domain);
   g_assert_cmpstr (endpoint (dom, 1)->host_bdf, ==, "0000:02:00.0");
-  /* kvm domain without <memballoon>: the implicit one is the third endpoint. */
-  g_assert_cmpuint (dom->endpoints->len, ==, 3);
+  /* No <memballoon>, and libvirt adds none to an aarch64 domain. */
+  g_assert_cmpuint (dom->endpoints->len, ==, 2);
+
+  /* Inside <devices>, libvirt 12.9 ignores <iommufd> (the hostdev stays on
+   * the legacy container): so does the reader. */
+  g_autoptr (guest_domain) inside = read_ok (
+    HEAD "<devices><iommufd enabled='yes'/>"
+    "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='1' slot='0' function='0'/></source></hostdev>"
+    "</devices></domain>");
+  g_assert_cmpint (inside->domain_iommufd_line, ==, 0);
+  g_assert_cmpint (endpoint (inside, 0)->iommufd, ==, TRI_UNKNOWN);
+
+  /* x86_64 q35 without <memballoon>: libvirt 12.9 adds a virtio one. */
+  g_autoptr (guest_domain) x86 = read_ok (
+    "<domain type='kvm'><os><type arch='x86_64' machine='q35'>hvm</type></os><devices/></domain>");
+  g_assert_cmpuint (x86->endpoints->len, ==, 1);
+  g_assert_cmpstr (endpoint (x86, 0)->model, ==, "virtio-balloon-pci");
 }
 
 static void
@@ -268,6 +280,71 @@ test_controller_index_defaults (void)
   g_assert_cmpint (added->line, ==, 4);
   g_assert_cmpint (added->parent, ==, 0); /* root ports without address go on pcie.0 */
   g_assert_cmpuint (dom->endpoints->len, ==, 0); /* not a QEMU domain: no implicit balloon */
+}
+
+/* Where libvirt 12.9 puts what the document leaves open, as its dumpxml
+ * after define showed: every missing controller index up to the highest
+ * bus in use becomes a pcie-root-port on pcie.0, and a device without an
+ * address goes to the first free port by index, below a pxb too. */
+static void
+test_libvirt_placement (void)
+{
+  /* A hostdev addressed to bus 5 with indexes 3 and 4 missing: libvirt adds
+   * root ports 3, 4 and 5 on pcie.0. */
+  g_autoptr (guest_domain) gaps = read_ok (
+    HEAD "<devices>\n<controller type='pci' index='0' model='pcie-root'/>\n"
+    "<controller type='pci' index='1' model='pcie-expander-bus'><target busNr='252'/>"
+    "<address type='pci' bus='0x00' slot='0x02' function='0x0'/></controller>\n"
+    "<controller type='pci' index='2' model='pcie-root-port'><target chassis='2' hotplug='off'/>"
+    "<address type='pci' bus='0x01' slot='0x00' function='0x0'/></controller>\n"
+    "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='0' function='0'/></source>"
+    "<address type='pci' bus='0x05' slot='0x00' function='0x0'/></hostdev>\n"
+    "</devices></domain>");
+  for (int index = 3; index <= 5; index++)
+    {
+      const guest_bus *port = guest_find_bus (gaps, index);
+      g_assert_nonnull (port);
+      g_assert_true (port->index_gap);
+      g_assert_cmpint (port->kind, ==, GUEST_BUS_ROOT_PORT);
+      g_assert_cmpint (port->parent, ==, 0);
+    }
+  g_assert_null (guest_find_bus (gaps, 6));
+  g_assert_cmpint (guest_root_complex_of_bus (gaps, endpoint (gaps, 0)->bus), ==, 0);
+
+  /* No gap, one free root port below the pxb (hotplug on or off alike): a
+   * NIC without an address goes there. */
+  g_autoptr (guest_domain) spare = read_ok (
+    HEAD "<devices>\n<controller type='pci' index='0' model='pcie-root'/>\n"
+    "<controller type='pci' index='1' model='pcie-expander-bus'><target busNr='252'/>"
+    "<address type='pci' bus='0x00' slot='0x02' function='0x0'/></controller>\n"
+    "<controller type='pci' index='2' model='pcie-root-port'><target chassis='2' hotplug='off'/>"
+    "<address type='pci' bus='0x01' slot='0x00' function='0x0'/></controller>\n"
+    "<controller type='pci' index='3' model='pcie-root-port'><target chassis='3' hotplug='off'/>"
+    "<address type='pci' bus='0x01' slot='0x01' function='0x0'/></controller>\n"
+    "<hostdev mode='subsystem' type='pci'><source><address domain='0' bus='0' slot='0' function='0'/></source>"
+    "<address type='pci' bus='0x02' slot='0x00' function='0x0'/></hostdev>\n"
+    "<interface type='user'><model type='virtio'/></interface>\n"
+    "</devices></domain>");
+  const guest_endpoint *nic = endpoint (spare, 1);
+  g_assert_cmpstr (nic->element, ==, "interface");
+  g_assert_cmpint (nic->bus, ==, 3);
+  g_assert_cmpint (guest_root_complex_of_bus (spare, nic->bus), ==, 1);
+
+  /* pxb and root port without an address, a controller without an index:
+   * the pxb and the ports go on pcie.0, the index is the next free one, the
+   * NIC takes the first free port (2). */
+  g_autoptr (guest_domain) open = read_ok (
+    HEAD "<devices>\n<controller type='pci' index='0' model='pcie-root'/>\n"
+    "<controller type='pci' index='1' model='pcie-expander-bus'><target busNr='252'/></controller>\n"
+    "<controller type='pci' index='2' model='pcie-root-port'/>\n"
+    "<controller type='pci' model='pcie-root-port'/>\n"
+    "<interface type='user'><model type='virtio'/></interface>\n"
+    "</devices></domain>");
+  g_assert_cmpint (guest_find_bus (open, 1)->parent, ==, 0);
+  g_assert_cmpint (guest_find_bus (open, 2)->parent, ==, 0);
+  g_assert_cmpint (guest_find_bus (open, 3)->parent, ==, 0);
+  g_assert_false (guest_find_bus (open, 3)->index_gap);
+  g_assert_cmpint (endpoint (open, 0)->bus, ==, 2);
 }
 
 static void
@@ -293,6 +370,50 @@ test_mmio_window (void)
       g_assert_cmpuint (dom->mmio64_size, ==, cases[i].size);
       g_assert_cmpint (dom->mmio64_line, ==, 4);
     }
+  g_autoptr (guest_domain) unparsed = read_ok (
+    "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n<devices/>\n"
+    "<qemu:commandline><qemu:arg value='-machine'/>\n<qemu:arg value='highmem-mmio-size=lots'/></qemu:commandline>\n"
+    "</domain>");
+  g_assert_true (unparsed->mmio64_unparsed);
+  g_assert_cmpint (unparsed->mmio64_source, ==, GUEST_MMIO64_QEMU_COMMANDLINE);
+  g_assert_cmpstr (unparsed->mmio64_path, ==, "/domain/qemu:commandline");
+
+  /* <pcihole64> on pcie-root, in libvirt's memory units (KiB by default). */
+  static const struct {
+    const char *element;
+    guint64 size;
+  } holes[] = {
+    { "<pcihole64>2147483648</pcihole64>", G_GUINT64_CONSTANT (2) << 40 },
+    { "<pcihole64 unit='KiB'>3221225472</pcihole64>", G_GUINT64_CONSTANT (3) << 40 },
+    { "<pcihole64 unit='G'>256</pcihole64>", G_GUINT64_CONSTANT (256) << 30 },
+    { "<pcihole64 unit='T'>4</pcihole64>", G_GUINT64_CONSTANT (4) << 40 },
+    { "<pcihole64 unit='KiB'>0</pcihole64>", 0 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (holes); i++)
+    {
+      g_autofree char *xml = g_strdup_printf ("<domain type='kvm'>\n<devices>\n<controller type='pci' index='0' "
+                                              "model='pcie-root'>\n%s</controller></devices></domain>",
+                                              holes[i].element);
+      g_autoptr (guest_domain) dom = read_ok (xml);
+      g_assert_cmpuint (dom->mmio64_size, ==, holes[i].size);
+      g_assert_cmpint (dom->mmio64_source, ==, GUEST_MMIO64_PCIHOLE64);
+      g_assert_cmpint (dom->mmio64_line, ==, 4);
+      g_assert_false (dom->mmio64_unparsed);
+      g_assert_cmpstr (dom->mmio64_path, ==, "/domain/devices/controller[1]/pcihole64");
+    }
+  /* A <qemu:commandline> -machine highmem-mmio-size comes after libvirt's own -machine: it wins. */
+  g_autoptr (guest_domain) both = read_ok (
+    "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>\n<devices>"
+    "<controller type='pci' index='0' model='pcie-root'><pcihole64 unit='T'>4</pcihole64></controller></devices>\n"
+    "<qemu:commandline><qemu:arg value='-machine'/><qemu:arg value='highmem-mmio-size=2T'/></qemu:commandline>"
+    "</domain>");
+  g_assert_cmpuint (both->mmio64_size, ==, G_GUINT64_CONSTANT (2) << 40);
+  g_assert_cmpint (both->mmio64_source, ==, GUEST_MMIO64_QEMU_COMMANDLINE);
+  /* libvirt refuses what is not a size. */
+  const char *junk = "<domain type='kvm'>\n<devices>\n<controller type='pci' index='0' model='pcie-root'>"
+                     "<pcihole64>lots</pcihole64></controller></devices></domain>";
+  g_assert_cmpint (read_fails (junk, strlen (junk), "<pcihole64 unit='KiB'>lots</pcihole64>: not a size"), ==, 3);
+
   /* Another namespace's commandline, or an arg not after -machine, is not it. */
   g_autoptr (guest_domain) other = read_ok (
     "<domain type='kvm' xmlns:q='urn:other'><q:commandline><q:arg value='-machine'/>"
@@ -412,6 +533,7 @@ main (int argc, char **argv)
   g_test_add_func ("/domainxml/iommu-spellings", test_iommu_spellings);
   g_test_add_func ("/domainxml/domain-iommufd", test_domain_iommufd);
   g_test_add_func ("/domainxml/controller-index-defaults", test_controller_index_defaults);
+  g_test_add_func ("/domainxml/libvirt-placement", test_libvirt_placement);
   g_test_add_func ("/domainxml/mmio-window", test_mmio_window);
   g_test_add_func ("/domainxml/refusals", test_refusals);
   g_test_add_func ("/domainxml/limits", test_limits);

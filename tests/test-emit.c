@@ -34,10 +34,12 @@ load_fixture (const char *name)
 }
 
 static guest_plan *
-plan_host (const host_model *host, const char *name, guest_domain *base)
+plan_host_for (const host_model *host, const char *name, guest_domain *base, const char *libvirt)
 {
   plan_request req;
   plan_request_init (&req);
+  if (libvirt != NULL)
+    g_assert_true (sw_version_parse (libvirt, &req.target_libvirt.version));
   req.all_vfio = TRUE;
   req.check_libvirt = TRUE;
   req.base_name = "base.xml";
@@ -47,6 +49,12 @@ plan_host (const host_model *host, const char *name, guest_domain *base)
   guest_plan *plan = planner_plan (host, &req, base, &error);
   g_assert_no_error (error);
   return plan;
+}
+
+static guest_plan *
+plan_host (const host_model *host, const char *name, guest_domain *base)
+{
+  return plan_host_for (host, name, base, NULL);
 }
 
 static emit_options
@@ -111,11 +119,13 @@ assert_same_model (const guest_domain *planned, const guest_domain *read, guint 
       g_assert_cmpint (r->pci_bus, ==, p->pci_bus);
       for (int k = 0; k < VSMMU_PROP_CMDQV; k++)
         {
-          g_assert_cmpint (r->props[k].state, ==, p->props[k].state);
+          /* libvirt XML has no 'auto': a planned auto is left out, QEMU's default. */
+          g_assert_cmpint (r->props[k].state, ==, p->props[k].state == PROP_AUTO ? PROP_ABSENT : p->props[k].state);
           g_assert_cmpuint (r->props[k].value, ==, p->props[k].value);
         }
     }
   g_assert_cmpuint (read->mmio64_size, ==, planned->mmio64_size);
+  g_assert_cmpint (read->mmio64_source, ==, planned->mmio64_source);
   g_assert_cmpuint (read->numa_cells->len, ==, planned->numa_cells->len);
 }
 
@@ -286,11 +296,34 @@ test_xml_merge_keeps_base (void)
   /* the planned elements are indented like the base's (4 spaces) */
   g_assert_nonnull (strstr (xml, "\n        <controller type=\"pci\" index=\"2\" model=\"pcie-expander-bus\">\n"
                                  "            <model name=\"pxb-pcie\"/>\n"));
-  /* ACPI was missing: added; the existing qemu namespace prefix is reused */
+  /* ACPI was missing: added; the window (libvirt 12.9) goes on the base's own pcie-root */
   g_assert_true (plan->add_acpi);
   g_assert_nonnull (strstr (xml, "<features>\n        <acpi/>\n    </features>"));
-  g_assert_nonnull (strstr (xml, "<q:arg value=\"-machine\"/>"));
-  g_assert_null (strstr (xml, "xmlns:qemu"));
+  g_assert_nonnull (strstr (xml, "<controller type=\"pci\" index=\"0\" model=\"pcie-root\">\n"
+                                 "            <pcihole64 unit=\"KiB\">4294967296</pcihole64>\n"
+                                 "        </controller>"));
+  g_assert_null (strstr (xml, "<q:arg value=\"-machine\"/>"));
+  g_assert_null (strstr (xml, "auto"));
+
+  /* A base that sets the window on the QEMU command line keeps doing so (a
+   * later -machine wins over libvirt's <pcihole64>), reusing its prefix for
+   * the qemu namespace. */
+  g_autofree char *cl_base_xml = g_strdup (base_xml);
+  char *msg = strstr (cl_base_xml, "<q:arg value='-msg'/>");
+  g_assert_nonnull (msg);
+  g_autofree char *with_window = g_strdup_printf ("%.*s<q:arg value='-machine'/><q:arg value='highmem-mmio-size=1T'/>%s",
+                                                  (int) (msg - cl_base_xml), cl_base_xml, msg);
+  guest_domain *cl_base = domainxml_read_memory (with_window, strlen (with_window), "base.xml", &error);
+  g_assert_no_error (error);
+  g_autoptr (guest_plan) cl_plan = plan_host (host, NULL, cl_base);
+  emit_options cl_opts = opts;
+  cl_opts.base_xml = with_window;
+  cl_opts.base_len = strlen (with_window);
+  g_autofree char *cl_xml = emit_xml (cl_plan, &cl_opts, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (cl_xml, "<q:arg value=\"highmem-mmio-size=4T\"/>"));
+  g_assert_null (strstr (cl_xml, "xmlns:qemu"));
+  g_assert_null (strstr (cl_xml, "pcihole64"));
 
   /* and the merged document reads back: base placement unchanged, plan as planned */
   g_autoptr (guest_domain) read = domainxml_read_memory (xml, strlen (xml), "merged.xml", &error);
@@ -385,6 +418,9 @@ test_qemu_script_quoting (void)
     }
   g_assert_cmpint (smmu_at, <, vfio_at);
   g_assert_true (has_arg (argv, "-numa", "node,nodeid=2,cpus=2,memdev=ram-node2"));
+  /* one socket per vCPU as libvirt writes it: a bare -smp 4 with NUMA cells
+   * makes QEMU 11.1 warn that a socket's CPUs sit on two nodes */
+  g_assert_true (has_arg (argv, "-smp", "4,sockets=4,cores=1,threads=1"));
   g_assert_true (has_arg (argv, "-m", "4G"));
   /* comments (--explain) never break the command */
   g_assert_nonnull (strstr (script, "\n# root complex for host SMMU smmu3.0x0000000140000000"));
@@ -556,6 +592,32 @@ test_atomic_file (void)
   g_assert_cmpint (system (rm), ==, 0);
 }
 
+/* Properties planned as auto (no ID registers recorded) are written by
+ * neither emitter: libvirt 12.9 refuses 'auto' at define, and QEMU 11.1's
+ * default is auto, so the script is what libvirt would run. */
+static void
+test_auto_left_out (void)
+{
+  g_autoptr (host_model) host = load_fixture ("no-iommufd");
+  g_autoptr (guest_plan) plan = plan_host (host, NULL, NULL);
+  const guest_iommu *iommu = g_ptr_array_index (plan->domain->iommus, 0);
+  g_assert_cmpint (iommu->props[VSMMU_PROP_ATS].state, ==, PROP_AUTO);
+  g_assert_cmpint (iommu->props[VSMMU_PROP_OAS].state, ==, PROP_AUTO);
+  emit_options opts = options (TRUE);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *xml = emit_xml (plan, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (xml, "<driver pciBus=\"1\" accel=\"on\"/>"));
+  g_assert_nonnull (strstr (xml, "ats, ril, ssidsize and oas left to QEMU's default, auto"));
+  g_autofree char *script = emit_qemu (plan, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (script, "-device arm-smmuv3,primary-bus=pci.1,id=iommu0,accel=on\n"));
+  g_assert_null (strstr (script, ",ats=auto"));
+  g_assert_null (strstr (script, ",oas=auto"));
+  /* it relies on QEMU's auto, so it needs the QEMU that has it */
+  g_assert_nonnull (strstr (script, "# Needs QEMU 11.1.0 or newer"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -566,6 +628,7 @@ main (int argc, char **argv)
   g_test_add_func ("/emit/qemu/quoting", test_qemu_script_quoting);
   g_test_add_func ("/emit/qemu/injection", test_qemu_script_injection);
   g_test_add_func ("/emit/qemu/sizes", test_qemu_sizes);
+  g_test_add_func ("/emit/auto-left-out", test_auto_left_out);
   g_test_add_func ("/emit/json", test_json);
   g_test_add_func ("/emit/atomic-file", test_atomic_file);
   return g_test_run ();

@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "hostload.h"
 #include "plan_check.h"
+#include "mmio64.h"
 #include "planner.h"
 
 /* ---- hosts ---- */
@@ -486,7 +487,7 @@ test_targets (void)
   plan_request_init (&req);
   req.all_vfio = TRUE;
   req.check_libvirt = TRUE;
-  g_assert_true (sw_version_parse ("10.1.0", &req.target_qemu));
+  g_assert_true (sw_version_parse ("10.1.0", &req.target_qemu.version));
   req.target_qemu_source = "--target-qemu";
   g_autoptr (GError) error = NULL;
   g_assert_null (planner_plan (host, &req, NULL, &error));
@@ -496,8 +497,8 @@ test_targets (void)
   g_assert_nonnull (strstr (error->message, "from 11.0.0"));
   g_clear_error (&error);
 
-  req.target_qemu = sw_newest_known (SW_QEMU);
-  g_assert_true (sw_version_parse ("9.0.0", &req.target_libvirt));
+  req.target_qemu = sw_target_from_version (sw_newest_known (SW_QEMU));
+  g_assert_true (sw_version_parse ("9.0.0", &req.target_libvirt.version));
   req.target_libvirt_source = "installed";
   g_assert_null (planner_plan (host, &req, NULL, &error));
   g_assert_error (error, SMMUCTL_ERROR, SMMUCTL_ERROR_PLAN);
@@ -551,7 +552,7 @@ derive (const host_model *host, const char *smmu_name, const char *target, guint
   iommu->id = g_strdup ("iommu0");
   g_autoptr (GString) why = g_string_new (NULL);
   g_autoptr (GPtrArray) warnings = g_ptr_array_new_with_free_func (g_free);
-  plan_derive_vsmmu_props (smmu, (const host_pci_device *const *) devices->pdata, devices->len, v, iommu, why,
+  plan_derive_vsmmu_props (smmu, (const host_pci_device *const *) devices->pdata, devices->len, sw_target_from_version (v), iommu, why,
                            warnings);
   *n_warnings = warnings->len;
   char *s = props_string (iommu);
@@ -574,8 +575,8 @@ test_vsmmu_props_fixtures (void)
     { "altra", "smmu3.0x0000100002000000", "11.1", "accel=1 ats=1 ril=0 ssidsize=0 oas=44", 0 },
     /* Kunpeng SMMU: no ATS */
     { "kunpeng", "smmu3.0x0000000140000000", "11.1", "accel=1 ats=0 ril=1 ssidsize=0 oas=48", 0 },
-    /* no hw_info recorded: auto where QEMU has it, oas left to the default */
-    { "no-iommufd", "smmu3.0x0000100002000000", "11.1", "accel=1 ats=auto ril=auto ssidsize=auto", 1 },
+    /* no hw_info recorded: auto where QEMU has it (11.1: every property, oas too) */
+    { "no-iommufd", "smmu3.0x0000100002000000", "11.1", "accel=1 ats=auto ril=auto ssidsize=auto oas=auto", 0 },
     /* ... and omitted on a QEMU without auto */
     { "no-iommufd", "smmu3.0x0000100002000000", "11.0", "accel=1", 1 },
   };
@@ -676,14 +677,69 @@ test_format_size (void)
 }
 
 static void
+add_bar (host_pci_device *dev, guint64 size, gboolean is64, gboolean prefetchable)
+{
+  host_bar bar = { dev->bars->len, 0, size, is64, prefetchable };
+  g_array_append_val (dev->bars, bar);
+  dev->bar64_total += is64 ? size : 0;
+}
+
+/* A guest with one pxb and a root port per device, each hostdev on its port. */
+static guest_domain *
+guest_with_ports (const host_model *host)
+{
+  guest_domain *dom = guest_domain_new ();
+  g_ptr_array_add (dom->buses, guest_bus_new (0, GUEST_BUS_PCIE_ROOT));
+  guest_bus *pxb = guest_bus_new (1, GUEST_BUS_PXB_PCIE);
+  pxb->parent = 0;
+  g_ptr_array_add (dom->buses, pxb);
+  for (guint i = 0; i < host->devices->len; i++)
+    {
+      guest_bus *port = guest_bus_new ((int) i + 2, GUEST_BUS_ROOT_PORT);
+      port->parent = 1;
+      g_ptr_array_add (dom->buses, port);
+      guest_endpoint *ep = guest_endpoint_new (GUEST_EP_HOSTDEV);
+      ep->host_bdf = g_strdup (((const host_pci_device *) host->devices->pdata[i])->bdf);
+      ep->bus = port->index;
+      g_ptr_array_add (dom->endpoints, ep);
+    }
+  guest_domain_resolve (dom);
+  return dom;
+}
+
+/* One computation for the planner and SMU402 (mmio64.c): what lands in the
+ * 64-bit prefetchable window, aligned as bridge windows are. */
+static void
 test_mmio_window (void)
 {
-  const guint64 G = G_GUINT64_CONSTANT (1) << 30;
-  g_assert_cmpuint (plan_mmio64_window (0), ==, 512 * G);
-  g_assert_cmpuint (plan_mmio64_window (400 * G), ==, 512 * G);  /* 500 GiB with the margin */
-  g_assert_cmpuint (plan_mmio64_window (410 * G), ==, 1024 * G); /* 512.5 GiB */
-  g_assert_cmpuint (plan_mmio64_window (1024 * G), ==, 2048 * G);
-  g_assert_cmpuint (plan_mmio64_window (2048 * G + 192 * (G >> 10)), ==, 4096 * G);
+  const guint64 M = G_GUINT64_CONSTANT (1) << 20, G = G_GUINT64_CONSTANT (1) << 30;
+  g_assert_cmpuint (mmio64_window_for (0), ==, 512 * G);
+  g_assert_cmpuint (mmio64_window_for (512 * G), ==, 512 * G);
+  g_assert_cmpuint (mmio64_window_for (512 * G + 1), ==, 1024 * G);
+
+  g_autoptr (host_model) host = synthetic_host (2);
+  for (guint i = 0; i < host->devices->len; i++)
+    {
+      host_pci_device *dev = host->devices->pdata[i];
+      add_bar (dev, 16 * M, FALSE, FALSE);  /* 32-bit: the low window */
+      add_bar (dev, 512 * G, TRUE, TRUE);
+      add_bar (dev, 32 * M, TRUE, TRUE);
+      add_bar (dev, 1 * G, TRUE, FALSE);    /* 64-bit non-prefetchable: a bridge puts it below 4 GiB */
+    }
+  g_autoptr (guest_domain) dom = guest_with_ports (host);
+  /* Port windows of 512 GiB + 32 MiB, each aligned to 512 GiB: the second
+   * starts at 1 TiB.  A plain sum (1 TiB + 64 MiB) would miss the gap. */
+  g_assert_cmpuint (mmio64_need (dom, host), ==, 1536 * G + 32 * M);
+  g_assert_cmpuint (mmio64_window_for (mmio64_need (dom, host)), ==, 2048 * G);
+
+  /* One device: 512 GiB + 32 MiB no longer fits the 512 GiB default. */
+  g_ptr_array_remove_index (dom->endpoints, 1);
+  g_assert_cmpuint (mmio64_window_for (mmio64_need (dom, host)), ==, 1024 * G);
+  /* A BAR of 4 KiB still takes a 1 MiB bridge window. */
+  g_autoptr (host_model) small = synthetic_host (1);
+  add_bar (small->devices->pdata[0], 4096, TRUE, TRUE);
+  g_autoptr (guest_domain) small_dom = guest_with_ports (small);
+  g_assert_cmpuint (mmio64_need (small_dom, small), ==, M);
 }
 
 /* ---- merging into a base domain ---- */

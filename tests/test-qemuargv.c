@@ -339,7 +339,7 @@ model_of (const char *text, qemu_cmdline **out)
   qemu_cmdline *cl = read_ok (text);
   guest_domain *dom = qemu_cmdline_to_model (cl);
   g_assert_nonnull (dom);
-  g_assert_cmpint (dom->source, ==, GUEST_SOURCE_QEMU_ARGV);
+  g_assert_cmpint (dom->origin, ==, GUEST_FROM_QEMU_ARGV);
   *out = cl;
   return dom;
 }

@@ -247,10 +247,10 @@ test_smu309_incompatible (void)
   /* Altra's MMU-600 has no range invalidation: a vSMMU without ril is fine
    * for QEMU 11.1 (auto takes the host's), refused by 11.0 (ril on). */
   opts.have_target_qemu = TRUE;
-  g_assert_true (sw_version_parse ("11.1", &opts.target_qemu));
+  g_assert_true (sw_version_parse ("11.1", &opts.target_qemu.version));
   g_autofree char *altra_111 = check_target ("altra", xml, &opts, "SMU309", messages);
   g_assert_cmpstr (altra_111, ==, "SMU307:error");
-  g_assert_true (sw_version_parse ("11.0", &opts.target_qemu));
+  g_assert_true (sw_version_parse ("11.0", &opts.target_qemu.version));
   g_string_truncate (messages, 0);
   g_autofree char *altra_110 = check_target ("altra", xml, &opts, "SMU309", messages);
   g_assert_cmpstr (altra_110, ==, "SMU307:error SMU309:error");
@@ -258,7 +258,7 @@ test_smu309_incompatible (void)
                                       "controller 10: \"Host SMMUv3 doesn't support Range Invalidation\" (host "
                                       "IDR3.RIL=0, vSMMU 1: ril left out: QEMU 11.0.0's default)\n");
   /* QEMU 10.2 has no accelerated vSMMU: nothing to compare. */
-  g_assert_true (sw_version_parse ("10.2", &opts.target_qemu));
+  g_assert_true (sw_version_parse ("10.2", &opts.target_qemu.version));
   g_autofree char *altra_102 = check_target ("altra", xml, &opts, "SMU309", messages);
   g_assert_cmpstr (altra_102, ==, "SMU307:error");
 }

@@ -89,6 +89,19 @@ get (const finding_list *list, const char *code)
   g_error ("no %s finding", code);
 }
 
+/* The finding of code whose message contains text. */
+static const finding *
+get_with (const finding_list *list, const char *code, const char *text)
+{
+  for (guint i = 0; i < finding_list_len (list); i++)
+    {
+      const finding *f = finding_list_get (list, i);
+      if (strcmp (f->info->code, code) == 0 && strstr (f->message, text) != NULL)
+        return f;
+    }
+  g_error ("no %s finding that says '%s'", code, text);
+}
+
 static void
 assert_contains (const char *haystack, const char *needle)
 {
@@ -241,6 +254,13 @@ test_emulated_below_accel (void)
   g_autofree char *plain = edit (with_port1_taken, " accel='on' ats='on' ril='on' ssidsize='20' oas='48'", "");
   g_autoptr (finding_list) b = check (plain);
   g_assert_cmpuint (count (b, "SMU201") + count (b, "SMU204"), ==, 0);
+
+  /* No <memballoon> on aarch64: libvirt adds none, nothing lands below the pxb. */
+  g_autofree char *no_balloon = edit (gap, "<memballoon model='virtio'><address type='pci' bus='0x01' "
+                                                "slot='0x00' function='0x0'/></memballoon>", "");
+  g_autoptr (guest_domain) bare = domainxml_read_memory (no_balloon, strlen (no_balloon), "t.xml", NULL);
+  for (guint i = 0; i < bare->endpoints->len; i++)
+    g_assert_cmpstr (((const guest_endpoint *) bare->endpoints->pdata[i])->element, !=, "memballoon");
 }
 
 static void
@@ -318,15 +338,18 @@ test_spellings (void)
   g_autofree char *pasid = edit (base_xml, "ssidsize='20'", "pasid='off'");
   g_autoptr (finding_list) c = check (pasid);
   assert_contains (get (c, "SMU003")->message, "read it as ssidsize='0'");
+  /* cmdqv is upstream (QEMU 11.1, libvirt 12.9): no spelling to correct, and
+   * whether the target has it is SMU501's business. */
   g_autofree char *cmdqv = edit (base_xml, "oas='48'", "oas='48' cmdqv='on'");
   g_autoptr (finding_list) d = check (cmdqv);
-  g_assert_cmpuint (count (d, "SMU003"), ==, 1);
-  /* With a target libvirt, cmdqv is SMU501's business. */
-  rule_options opts = { .have_target_libvirt = TRUE, .target_libvirt = sw_newest_known (SW_LIBVIRT) };
+  g_assert_cmpuint (count (d, "SMU003"), ==, 0);
+  rule_options opts = { .have_target_libvirt = TRUE,
+                        .target_libvirt = sw_target_from_version (sw_newest_known (SW_LIBVIRT)) };
   g_autoptr (finding_list) e = check_with (cmdqv, &opts);
-  g_assert_cmpuint (count (e, "SMU003"), ==, 0);
-  g_assert_cmpuint (count (e, "SMU501"), ==, 1);
-  assert_contains (get (e, "SMU501")->message, "is in no libvirt release yet");
+  g_assert_cmpuint (count (e, "SMU003") + count (e, "SMU501"), ==, 0);
+  g_assert_true (sw_version_parse ("11.3", &opts.target_libvirt.version));
+  g_autoptr (finding_list) f = check_with (cmdqv, &opts);
+  get_with (f, "SMU501", "<iommu><driver cmdqv=/>: it needs libvirt 12.9.0 or newer");
 }
 
 static void
@@ -335,11 +358,38 @@ test_props (void)
   g_autofree char *wide = edit (base_xml, "oas='48'", "oas='52'");
   g_autoptr (finding_list) a = check (wide);
   g_assert_cmpuint (count (a, "SMU209"), ==, 1);
+  assert_contains (get (a, "SMU209")->message, "QEMU SMMUv3 model only implements auto, 44 bit, or 48 bit OAS");
   g_autofree char *plain = edit (base_xml, "accel='on' ", "");
   g_autoptr (finding_list) b = check (plain);
-  /* ats on, oas 48 and ssidsize 20 without accel: three refusals; ril='on' is the default. */
-  g_assert_cmpuint (count (b, "SMU209"), ==, 3);
+  /* libvirt XML: libvirt refuses any of them without accel, once for the domain. */
+  g_assert_cmpuint (count (b, "SMU209"), ==, 1);
+  assert_contains (get (b, "SMU209")->message, "\"XML error: accel must be enabled for iommu model 'smmuv3' when "
+                                                "setting ats, ril, ssidsize, oas, or cmdqv\"");
   g_assert_cmpuint (count (b, "SMU207"), ==, 0);
+  /* The same model from a QEMU command line: QEMU's own words, one per property:
+   * ats on, oas 48 and ssidsize 20 without accel; ril on is its default. */
+  g_autoptr (guest_domain) argv = domainxml_read_memory (plain, strlen (plain), "t.xml", NULL);
+  argv->origin = GUEST_FROM_QEMU_ARGV;
+  g_autoptr (finding_list) c = finding_list_new ("t.xml");
+  rules_check_domain (argv, NULL, c);
+  g_assert_cmpuint (count (c, "SMU209"), ==, 3);
+  get_with (c, "SMU209", "\"ats can only be enabled if accel=on\"");
+  get_with (c, "SMU209", "\"oas must be 44 bits when accel=off\"");
+  get_with (c, "SMU209", "\"ssidsize can only be greater than 0 bits if accel=on\"");
+
+  /* 'auto' is QEMU's: libvirt 12.9 refuses it in XML; a command line may say it. */
+  g_autofree char *with_auto = edit (base_xml, "ats='on' ril='on' ssidsize='20' oas='48'",
+                                     "ats='auto' ril='on' ssidsize='auto' oas='auto' cmdqv='auto'");
+  g_autoptr (finding_list) d = check (with_auto);
+  g_assert_cmpuint (count (d, "SMU209"), ==, 4);
+  get_with (d, "SMU209", "\"XML error: Invalid value for attribute 'ats' in element 'driver': 'auto'.\"");
+  get_with (d, "SMU209", "\"XML error: Invalid value for attribute 'oas' in element 'driver': 'auto'. Expected "
+                         "integer value\"");
+  g_autoptr (guest_domain) auto_argv = domainxml_read_memory (with_auto, strlen (with_auto), "t.xml", NULL);
+  auto_argv->origin = GUEST_FROM_QEMU_ARGV;
+  g_autoptr (finding_list) e = finding_list_new ("t.xml");
+  rules_check_domain (auto_argv, NULL, e);
+  g_assert_cmpuint (count (e, "SMU209"), ==, 0);
 }
 
 static void
@@ -352,9 +402,15 @@ test_bus_ranges (void)
   assert_contains (get (a, "SMU401")->message, "pci.3 takes buses 1-2 and pcie.0 takes 0-2");
   assert_contains (get (a, "SMU401")->hint, "set busNr='252' on pci.3");
   g_assert_cmpint (get (a, "SMU401")->line, ==, 9);
-  g_autofree char *high = edit (base_xml, "busNr='252'", "busNr='255'");
+  /* busNr 254 is the highest libvirt takes (255: SMU001); two ports then need bus 256. */
+  g_autofree char *two_ports = edit (base_xml, "<interface",
+                                     "<controller type='pci' index='5' model='pcie-root-port'>"
+                                     "<address type='pci' bus='0x03' slot='0x01' function='0x0'/></controller>\n"
+                                     "<interface");
+  g_autofree char *high = edit (two_ports, "busNr='252'", "busNr='254'");
   g_autoptr (finding_list) b = check (high);
   assert_contains (get (b, "SMU401")->message, "past bus 255");
+  assert_contains (get (b, "SMU401")->hint, "lower busNr to 251"); /* 253 plus the planner's headroom */
   g_autofree char *edge = edit (base_xml, "busNr='252'", "busNr='254'");
   g_autoptr (finding_list) c = check (edge);
   g_assert_cmpuint (count (c, "SMU401"), ==, 0);
@@ -386,8 +442,8 @@ static void
 test_targets (void)
 {
   rule_options old = { .have_target_qemu = TRUE, .have_target_libvirt = TRUE };
-  g_assert_true (sw_version_parse ("10.0", &old.target_qemu));
-  g_assert_true (sw_version_parse ("11.3", &old.target_libvirt));
+  g_assert_true (sw_version_parse ("10.0", &old.target_qemu.version));
+  g_assert_true (sw_version_parse ("11.3", &old.target_libvirt.version));
   g_autoptr (finding_list) a = check_with (base_xml, &old);
   /* QEMU: per-bus SMMU, accel, iommufd is fine (8.2); libvirt: pciBus, accel attributes, hostdev iommufd. */
   g_assert_cmpuint (count (a, "SMU501"), ==, 5);
@@ -399,15 +455,34 @@ test_targets (void)
         {
           saw_pcibus = TRUE;
           g_assert_cmpint (f->line, ==, 14);
-          assert_contains (f->message, "needs libvirt 11.10.0 or newer; the target libvirt is 11.3.0");
+          assert_contains (f->message, "it needs libvirt 11.10.0 or newer and the target libvirt is 11.3.0; "
+                                       "libvirt 11.3 drops pciBus at define");
         }
     }
   g_assert_true (saw_pcibus);
-  rule_options newest = { TRUE, TRUE, sw_newest_known (SW_QEMU), sw_newest_known (SW_LIBVIRT), NULL };
+  rule_options newest = { TRUE, TRUE, sw_target_from_version (sw_newest_known (SW_QEMU)),
+                          sw_target_from_version (sw_newest_known (SW_LIBVIRT)), NULL };
   g_autoptr (finding_list) b = check_with (base_xml, &newest);
   g_assert_cmpuint (count (b, "SMU501"), ==, 0);
   g_autoptr (finding_list) c = check (base_xml); /* no target: not checked */
   g_assert_cmpuint (count (c, "SMU501"), ==, 0);
+
+  /* What an installed program reports about itself outranks its number: a
+   * vendor QEMU 10.2 whose arm-smmuv3 has accel is accepted for it, an 11.1
+   * built without it is not. */
+  rule_options vendor = { .have_target_qemu = TRUE };
+  g_assert_true (sw_version_parse ("10.2.0", &vendor.target_qemu.version));
+  g_autoptr (finding_list) d = check_with (base_xml, &vendor);
+  g_assert_cmpuint (count (d, "SMU501"), ==, 1);
+  assert_contains (get (d, "SMU501")->message, "it needs QEMU 11.0.0 or newer");
+  sw_target_report (&vendor.target_qemu, FEAT_QEMU_SMMUV3_ACCEL, TRUE);
+  g_autoptr (finding_list) e = check_with (base_xml, &vendor);
+  g_assert_cmpuint (count (e, "SMU501"), ==, 0);
+  vendor.target_qemu = sw_target_from_version (sw_newest_known (SW_QEMU));
+  sw_target_report (&vendor.target_qemu, FEAT_QEMU_SMMUV3_ACCEL, FALSE);
+  g_autoptr (finding_list) g = check_with (base_xml, &vendor);
+  g_assert_cmpuint (count (g, "SMU501"), ==, 1);
+  assert_contains (get (g, "SMU501")->message, "the installed QEMU 11.1.0 reports it does not have it");
 }
 
 static void

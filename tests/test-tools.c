@@ -22,6 +22,7 @@ tools_clear (host_tools *tools)
   g_free (tools->qemu_path);
   g_free (tools->qemu_version);
   g_free (tools->libvirt_version);
+  g_free (tools->libvirt_uri);
   g_ptr_array_unref (tools->smmuv3_props);
 }
 
@@ -51,11 +52,16 @@ test_installed (void)
   tools_init (&tools);
   tools_probe (&tools, NULL);
   g_assert_true (tools.probed);
-  /* libvirt is linked in, so its version is always known. */
+  /* The libvirt client library is installed, so a version is always known:
+   * the daemon's when one answers, else the library's. */
   g_autofree char *libvirt = g_strdup_printf ("%d.%d.%d", LIBVIR_VERSION_NUMBER / 1000000,
                                               LIBVIR_VERSION_NUMBER / 1000 % 1000,
                                               LIBVIR_VERSION_NUMBER % 1000);
-  g_assert_cmpstr (tools.libvirt_version, ==, libvirt);
+  g_assert_nonnull (tools.libvirt_version);
+  if (tools.libvirt_uri == NULL)
+    g_assert_cmpstr (tools.libvirt_version, ==, libvirt);
+  else
+    g_test_message ("libvirt daemon %s at %s", tools.libvirt_version, tools.libvirt_uri);
   if (qemu == NULL)
     {
       g_assert_null (tools.qemu_path);
@@ -91,13 +97,17 @@ test_fake_newer_qemu (void)
     "name \"pxb-pcie\", bus PCI, desc \"PCI Express Expander Bridge\"\\n\\nMisc devices:\\n"
     "name \"arm-smmuv3\", bus System, desc \"ARM SMMUv3\"\\n' ;;\n"
     "  *'-device arm-smmuv3,help') printf 'arm-smmuv3 options:\\n"
-    "  accel=<bool>           -  (default: false)\\n"
-    "  ats=<OnOffAuto>        - on/off/auto (default: \"off\")\\n"
+    "  accel=<bool>           - Enable SMMUv3 accelerator support. (default: off)\\n"
+    "  ats=<OnOffAuto>        - Enable/disable ATS support (for accel=on). (default: auto)\\n"
     "  bus_num=<uint8>        -  (default: 0)\\n"
-    "  oas=<uint8>            -  (default: 44)\\n"
+    "  oas=<OasMode>          - Set Output Address Size in bits (for accel=on). (default: auto)\\n"
     "  primary-bus=<link<PCI>>\\n"
-    "  ril=<OnOffAuto>        -  (default: \"on\")\\n"
-    "  ssidsize=<uint8>       -  (default: 0)\\n' ;;\n"
+    "  ril=<OnOffAuto>        - Enable/disable range invalidation support (for accel=on). (default: auto)\\n"
+    "  ssidsize=<SsidSizeMode> - Set number of bits used to represent SubstreamIDs (SSIDs). (default: auto)\\n' ;;\n"
+    "  *'-machine virt,help'*) printf 'virt-11.1-machine options:\\n"
+    "  highmem-mmio-size=<size> - Set the high memory region size for PCI MMIO\\n"
+    "  highmem-mmio=<bool>    - Set on/off to enable/disable high memory region for PCI MMIO\\n' ;;\n"
+    "  *'-object help') printf 'List of user creatable objects:\\n  iommufd\\n  memory-backend-ram\\n' ;;\n"
     "  *) exit 1 ;;\n"
     "esac\n", log, log);
   g_autofree char *qemu = write_fake ("qemu-system-aarch64", script);
@@ -124,13 +134,52 @@ test_fake_newer_qemu (void)
   g_assert_cmpstr (calls, ==,
                    "--version|\n"
                    "-machine|none|-nodefaults|-display|none|-device|help|\n"
-                   "-machine|none|-nodefaults|-display|none|-device|arm-smmuv3,help|\n");
+                   "-machine|none|-nodefaults|-display|none|-device|arm-smmuv3,help|\n"
+                   "-machine|virt,help|-nodefaults|-display|none|\n"
+                   "-machine|none|-nodefaults|-display|none|-object|help|\n");
+  /* What its help shows: every QEMU feature but cmdqv. */
+  static const feature_id has[] = { FEAT_QEMU_IOMMUFD, FEAT_QEMU_HIGHMEM_MMIO_SIZE, FEAT_QEMU_SMMUV3_PLUGGABLE,
+                                    FEAT_QEMU_SMMUV3_ACCEL, FEAT_QEMU_SMMUV3_AUTO };
+  for (gsize i = 0; i < G_N_ELEMENTS (has); i++)
+    g_assert_cmpint (tools.features[has[i]], ==, TRI_YES);
+  g_assert_cmpint (tools.features[FEAT_QEMU_SMMUV3_CMDQV], ==, TRI_NO);
+  sw_target target = tools_target (&tools, SW_QEMU);
+  g_assert_false (sw_target_has (&target, FEAT_QEMU_SMMUV3_CMDQV)); /* 11.1 by number, but it says no */
 
   /* Probing again replaces, not appends. */
   tools_probe (&tools, qemu);
   g_assert_cmpuint (tools.smmuv3_props->len, ==, G_N_ELEMENTS (want));
   tools_clear (&tools);
   g_unlink (log);
+}
+
+/* A vendor build: an older number, newer properties.  What its help says
+ * decides, not the version table. */
+static void
+test_vendor_qemu (void)
+{
+  g_autofree char *vendor = write_fake ("vendor-qemu",
+    "#!/bin/sh\n"
+    "case \"$*\" in\n"
+    "  --version) echo 'QEMU emulator version 10.2.1 (vendor-10.2.1-7)' ;;\n"
+    "  *'-device help') echo 'name \"arm-smmuv3\", bus System, desc \"ARM SMMUv3\"' ;;\n"
+    "  *'-device arm-smmuv3,help') printf '  accel=<bool>\\n  ats=<OnOffAuto>\\n  cmdqv=<OnOffAuto>\\n"
+    "  primary-bus=<link<PCI>>\\n' ;;\n"
+    "  *) exit 1 ;;\n"
+    "esac\n");
+  host_tools tools;
+  tools_init (&tools);
+  tools_probe_qemu (&tools, vendor);
+  g_assert_cmpstr (tools.qemu_version, ==, "10.2.1");
+  sw_target target = tools_target (&tools, SW_QEMU);
+  g_assert_true (sw_target_has (&target, FEAT_QEMU_SMMUV3_ACCEL));
+  g_assert_true (sw_target_has (&target, FEAT_QEMU_SMMUV3_CMDQV));
+  g_assert_true (sw_target_has (&target, FEAT_QEMU_SMMUV3_AUTO));
+  g_assert_true (sw_target_has (&target, FEAT_QEMU_SMMUV3_PLUGGABLE));
+  /* It did not answer -machine virt,help: the table decides (10.0+). */
+  g_assert_cmpint (tools.features[FEAT_QEMU_HIGHMEM_MMIO_SIZE], ==, TRI_UNKNOWN);
+  g_assert_true (sw_target_has (&target, FEAT_QEMU_HIGHMEM_MMIO_SIZE));
+  tools_clear (&tools);
 }
 
 static void
@@ -157,6 +206,18 @@ test_missing_and_failing (void)
   g_assert_cmpstr (tools.qemu_version, ==, "8.2.2");
   g_assert_cmpint (tools.smmuv3_user_creatable, ==, TRI_UNKNOWN);
   g_assert_cmpuint (tools.smmuv3_props->len, ==, 0);
+  for (int f = 0; f < FEAT_N; f++)
+    if (feature_lookup ((feature_id) f)->kind == SW_QEMU)
+      g_assert_cmpint (tools.features[f], ==, TRI_UNKNOWN);
+
+  /* One that answers every query with its version: not help, so nothing is
+   * reported and the version table decides. */
+  g_autofree char *echo = write_fake ("echo-qemu", "#!/bin/sh\necho 'QEMU emulator version 10.0.3'\n");
+  tools_probe (&tools, echo);
+  g_assert_cmpstr (tools.qemu_version, ==, "10.0.3");
+  for (int f = 0; f < FEAT_N; f++)
+    if (feature_lookup ((feature_id) f)->kind == SW_QEMU)
+      g_assert_cmpint (tools.features[f], ==, TRI_UNKNOWN);
   tools_clear (&tools);
 }
 
@@ -211,6 +272,33 @@ test_parsers (void)
   g_assert_cmpstr (old->pdata[1], ==, "primary-bus");
   g_assert_null (tools_parse_device_props ("There are no options for arm-smmuv3.\n"));
   g_assert_null (tools_parse_device_props (NULL));
+
+  /* Types as QEMU 11.1.3 prints them. */
+  const char *props = "arm-smmuv3 options:\n  accel=<bool>           - Enable … (default: off)\n"
+                      "  ats=<OnOffAuto>        - Enable/disable ATS support (default: auto)\n"
+                      "  primary-bus=<link<PCI>>\n";
+  g_autofree char *ats = tools_parse_prop_type (props, "ats");
+  g_autofree char *bus = tools_parse_prop_type (props, "primary-bus");
+  g_assert_cmpstr (ats, ==, "OnOffAuto");
+  g_assert_cmpstr (bus, ==, "link<PCI>");
+  g_assert_null (tools_parse_prop_type (props, "ril"));
+  g_assert_true (tools_help_lists ("  highmem-mmio-size=<size> - Set …\n", "highmem-mmio-size"));
+  g_assert_false (tools_help_lists ("  highmem-mmio=<bool>\n", "highmem-mmio-size"));
+  g_assert_true (tools_help_lists ("List of user creatable objects:\n  iommufd\n", "iommufd"));
+  g_assert_false (tools_help_lists ("  iommufd-backend\n", "iommufd"));
+
+  /* Domain capabilities as libvirt 12.9 and 11.3 write them. */
+  g_assert_cmpint (tools_parse_domcaps_hostdev_iommufd (
+                     "<domainCapabilities><devices><hostdev supported='yes'><enum name='mode'/>"
+                     "<enum name='iommufd'><value>no</value></enum></hostdev></devices></domainCapabilities>"),
+                   ==, TRI_YES);
+  g_assert_cmpint (tools_parse_domcaps_hostdev_iommufd (
+                     "<domainCapabilities><devices><hostdev supported='yes'><enum name='mode'/>"
+                     "</hostdev></devices></domainCapabilities>"),
+                   ==, TRI_NO);
+  g_assert_cmpint (tools_parse_domcaps_hostdev_iommufd ("<capabilities/>"), ==, TRI_UNKNOWN);
+  g_assert_cmpint (tools_parse_domcaps_hostdev_iommufd ("not xml <"), ==, TRI_UNKNOWN);
+  g_assert_cmpint (tools_parse_domcaps_hostdev_iommufd (NULL), ==, TRI_UNKNOWN);
 }
 
 int
@@ -224,11 +312,13 @@ main (int argc, char **argv)
   g_assert_cmpint (g_mkdir (fake_dir, 0755), ==, 0);
   g_test_add_func ("/tools/installed", test_installed);
   g_test_add_func ("/tools/fake-newer-qemu", test_fake_newer_qemu);
+  g_test_add_func ("/tools/vendor-qemu", test_vendor_qemu);
   g_test_add_func ("/tools/missing-and-failing", test_missing_and_failing);
   g_test_add_func ("/tools/hanging-qemu-times-out", test_hanging_qemu_times_out);
   g_test_add_func ("/tools/parsers", test_parsers);
   int status = g_test_run ();
-  const char *names[] = { "qemu-system-aarch64", "failing-qemu", "partial-qemu", "hanging-qemu" };
+  const char *names[] = { "qemu-system-aarch64", "vendor-qemu", "failing-qemu", "partial-qemu", "echo-qemu",
+                          "hanging-qemu" };
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
       g_autofree char *path = g_build_filename (fake_dir, names[i], NULL);

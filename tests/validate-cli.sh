@@ -119,7 +119,7 @@ mkdir -p "$WORK/bin" "$WORK/empty"
 printf '#!/bin/sh\necho "QEMU emulator version 10.0.3 (a stand-in)"\n' >"$WORK/bin/qemu-system-aarch64"
 chmod +x "$WORK/bin/qemu-system-aarch64"
 expect_status 1 "--target-qemu installed" -- env PATH="$WORK/bin:$PATH" "$SMMUCTL" validate --target-qemu installed valid-accel.xml
-expect_grep 'SMU501 target-too-old: .* needs QEMU 11\.0\.0 or newer; the target QEMU is 10\.0\.3' "$WORK/out" "installed QEMU"
+expect_grep 'SMU501 target-too-old: .* it needs QEMU 11\.0\.0 or newer and the target QEMU is 10\.0\.3' "$WORK/out" "installed QEMU"
 expect_status 2 "--target-qemu installed without QEMU" -- env PATH="$WORK/empty" "$SMMUCTL" validate --target-qemu installed valid-accel.xml
 expect_grep 'no qemu-system-aarch64 is installed here' "$WORK/err" "says QEMU is missing"
 expect_status 1 "--target-libvirt installed" -- "$SMMUCTL" validate --json --target-libvirt installed valid-accel.xml
@@ -173,7 +173,7 @@ LD_LIBRARY_PATH=$WORK/nolibvirt expect_status 0 "files need no libvirt" -- \
 planned=0
 for host in "$SRCDIR"/tests/data/hosts/*/; do
   name=$(basename "$host")
-  targets=(--target-qemu 11.1 --target-libvirt 12.7)
+  targets=(--target-qemu 11.1 --target-libvirt 12.9)
   if "$SMMUCTL" plan --root "$host" --all-vfio "${targets[@]}" -o "$WORK/plan-$name.xml" >/dev/null 2>&1; then
     planned=$((planned + 1))
     expect_status 0 "validate(plan($name))" -- "$SMMUCTL" validate --strict "${targets[@]}" "$WORK/plan-$name.xml"

@@ -84,7 +84,7 @@ for host in "$SRCDIR"/tests/data/hosts/*/; do
   hw=()
   [ -f "$host/hwinfo.json" ] && hw=(--hwinfo-json "$host/hwinfo.json")
   for layout in per-smmu per-device; do
-    plan=("$SMMUCTL" plan --root "$host" "${hw[@]}" --all-vfio --layout "$layout" --target-qemu 11.1 --target-libvirt 12.7)
+    plan=("$SMMUCTL" plan --root "$host" "${hw[@]}" --all-vfio --layout "$layout" --target-qemu 11.1 --target-libvirt 12.9)
     "${plan[@]}" -o "$WORK/$name-$layout.xml" >/dev/null 2>&1
     xml_status=$?
     "${plan[@]}" --format qemu -o "$WORK/$name-$layout.sh" >/dev/null 2>&1

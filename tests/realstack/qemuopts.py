@@ -177,6 +177,15 @@ def rewrite(args, mode):
     return out, replaced
 
 
+def size_bytes(text):
+    """QEMU's size syntax ('4T', '4294967296K', '512G', bytes) -> bytes."""
+    text = str(text)
+    units = "BKMGTPE"
+    if text and text[-1].upper() in units:
+        return int(text[:-1]) << (10 * units.index(text[-1].upper()))
+    return int(text)
+
+
 def addr_tuple(addr):
     """'0x1', '0x01.0x2', 1 -> (slot, function)."""
     if addr is None:
@@ -204,8 +213,8 @@ def topology(args):
             continue
         if opt in ("-machine", "-M"):
             m = Opt(val, "type").props
-            if "highmem-mmio-size" in m:
-                t["machine"]["highmem-mmio-size"] = str(m["highmem-mmio-size"])
+            if "highmem-mmio-size" in m:  # libvirt writes KiB, smmuctl a unit: compare bytes
+                t["machine"]["highmem-mmio-size"] = size_bytes(m["highmem-mmio-size"])
         elif opt == "-numa":
             n = Opt(val, "type").props
             if n.get("type") == "node":

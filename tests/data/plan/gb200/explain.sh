@@ -8,8 +8,8 @@
 # (4), so that no vSMMU mixes host SMMUs
 # pcie.0 keeps bus numbers 0-2: what the new domain uses, plus 2 headroom;
 # planned root complexes take busNr from 254 down
-# 64-bit MMIO window: 4 TiB, the next power of two above the 2.0 TiB of 64-bit
-# BARs plus a quarter for bridge alignment
+# 64-bit MMIO window: 4 TiB, the smallest power of two that holds the 3.5 TiB
+# the 64-bit prefetchable BARs take, bridge windows aligned
 set -eu
 [ -e smmuctl-guest_VARS.fd ] || cp -- /usr/share/AAVMF/AAVMF_VARS.fd smmuctl-guest_VARS.fd
 set --
@@ -20,7 +20,9 @@ set -- "$@" -machine virt,gic-version=host,acpi=on,highmem-mmio-size=4T
 set -- "$@" -accel kvm
 set -- "$@" -cpu host
 set -- "$@" -m 4G
-set -- "$@" -smp 4
+# one socket per vCPU, so that each NUMA cell holds whole sockets (as libvirt
+# writes it)
+set -- "$@" -smp 4,sockets=4,cores=1,threads=1
 set -- "$@" -object memory-backend-ram,id=ram-node0,size=2G
 set -- "$@" -numa node,nodeid=0,cpus=0-1,memdev=ram-node0
 set -- "$@" -object memory-backend-ram,id=ram-node1,size=2G

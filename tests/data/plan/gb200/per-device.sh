@@ -9,7 +9,7 @@ set -- "$@" -machine virt,gic-version=host,acpi=on,highmem-mmio-size=4T
 set -- "$@" -accel kvm
 set -- "$@" -cpu host
 set -- "$@" -m 4G
-set -- "$@" -smp 4
+set -- "$@" -smp 4,sockets=4,cores=1,threads=1
 set -- "$@" -object memory-backend-ram,id=ram-node0,size=2G
 set -- "$@" -numa node,nodeid=0,cpus=0-1,memdev=ram-node0
 set -- "$@" -object memory-backend-ram,id=ram-node1,size=2G

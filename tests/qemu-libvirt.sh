@@ -21,7 +21,6 @@ declare -A libvirt_changes=(
   [smu104-two-machine-wide]="libvirt keeps one machine-wide IOMMU: -machine iommu=smmuv3 appears once"
   [smu107-missing-bus]="libvirt adds the missing pcie-root-port on pcie.0, so the GPU lands outside the vSMMU (SMU106)"
   [smu201-virtio-below-accel]="domxml-to-native rebuilds every <interface> and addresses it anew, on a root port of pcie.0"
-  [smu201-implicit-memballoon]="libvirt 12.9 adds no memballoon on aarch64: nothing emulated lands below the vSMMU"
 )
 
 # compare_with_libvirt DIR — DIR holds NAME.argv (or NAME.refused) per case and VERSION.

@@ -144,47 +144,13 @@ PY
 chmod +x "$WORK/standin"
 
 cat >"$WORK/check.py" <<'PY'
-"""Compare what QEMU built (query-pci, qom) with the planned tree (plan JSON)."""
-import json, sys
+"""Compare what QEMU built (query-pci, qom) with the planned tree (plan JSON),
+with the real-stack tier's checker."""
+import json, os, sys
+sys.path.insert(0, os.path.join(os.environ["SRCDIR"], "tests/realstack"))
+import qemuopts
 plan, got, argv = (json.load(open(p)) for p in sys.argv[1:4])
-errors = []
-def expect(what, want, have):
-    if want != have:
-        errors.append("%s: planned %r, QEMU has %r" % (what, want, have))
-buses = [b for b in plan["buses"] if b["model"] != "pcie-root"]
-pxbs = [b for b in buses if b["model"] == "pcie-expander-bus"]
-by_bus = {entry["bus"]: entry["devices"] for entry in got["pci"]}
-periph = got["peripheral"]
-expect("root buses", sorted([0] + [b["bus_nr"] for b in pxbs]), sorted(by_bus))
-def on(parent):
-    return sorted((b["slot"], b["function"], b["id"]) for b in buses if b["parent"] == parent)
-expect("devices on pcie.0", [(0, 0, "")] + on("pcie.0"),
-       sorted((d["slot"], d["function"], d["qdev_id"]) for d in by_bus.get(0, [])))
-for pxb in pxbs:
-    expect("root ports on %s (bus %d)" % (pxb["id"], pxb["bus_nr"]), on(pxb["id"]),
-           sorted((d["slot"], d["function"], d["qdev_id"]) for d in by_bus.get(pxb["bus_nr"], [])))
-    p = periph.get(pxb["id"], {})
-    expect(pxb["id"] + " bus_nr", pxb["bus_nr"], p.get("bus_nr"))
-    if pxb["numa_node"] is not None:
-        expect(pxb["id"] + " numa_node", pxb["numa_node"], p.get("numa_node"))
-for b in buses:
-    p = periph.get(b["id"], {})
-    expect(b["id"] + " parent", b["parent"], p.get("parent_bus", "").rsplit("/", 1)[-1])
-    if b["model"] == "pcie-root-port":
-        expect(b["id"] + " chassis/port/hotplug", (b["chassis"], b["port"], False),
-               (p.get("chassis"), p.get("port"), p.get("hotplug")))
-for e in plan["endpoints"]:
-    p = periph.get(e["id"], {})
-    expect(e["id"] + " bus", e["bus"], p.get("parent_bus", "").rsplit("/", 1)[-1])
-    expect(e["id"] + " addr", e["slot"] * 8 + e["function"], p.get("addr"))
-    siblings = [o for o in plan["endpoints"] if o["bus"] == e["bus"] and o["slot"] == e["slot"] and o["function"] > 0]
-    expect(e["id"] + " multifunction", e["function"] == 0 and bool(siblings), p.get("multifunction"))
-want_ids = {b["id"] for b in buses} | {e["id"] for e in plan["endpoints"]}
-if argv["smmu_pluggable"]:
-    want_ids |= {v["id"] for v in plan["vsmmus"]}
-    for v in plan["vsmmus"]:
-        expect(v["id"] + " primary-bus", v["root_complex"], periph.get(v["id"], {}).get("primary-bus"))
-expect("QEMU device ids", sorted(want_ids), sorted(periph))
+errors = qemuopts.plan_tree_differences(plan, got, argv["smmu_pluggable"])
 for line in errors:
     print("  " + line)
 sys.exit(1 if errors else 0)

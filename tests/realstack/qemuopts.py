@@ -346,8 +346,10 @@ def first_error(stderr):
     return lines[0] if lines else ""
 
 
-def plan_tree_differences(plan, got):
-    """What QEMU built (query-pci, qom) against the planned tree (plan JSON)."""
+def plan_tree_differences(plan, got, smmu_pluggable=True):
+    """What QEMU built (query-pci, qom) against the planned tree (plan JSON).
+    SMMU_PLUGGABLE: the QEMU has -device arm-smmuv3 (10.2+), so the vSMMUs
+    are there too."""
     errors = []
 
     def expect(what, want, have):
@@ -382,10 +384,16 @@ def plan_tree_differences(plan, got):
         p = periph.get(e["id"], {})
         expect(e["id"] + " bus", e["bus"], p.get("parent_bus", "").rsplit("/", 1)[-1])
         expect(e["id"] + " addr", e["slot"] * 8 + e["function"], p.get("addr"))
-    for v in plan["vsmmus"]:
-        # a link property reads back as a QOM path ending in the bus id
-        expect(v["id"] + " primary-bus", v["root_complex"],
-               (periph.get(v["id"], {}).get("primary-bus") or "").rsplit("/", 1)[-1])
+        siblings = [o for o in plan["endpoints"] if o["bus"] == e["bus"] and o["slot"] == e["slot"] and o["function"] > 0]
+        expect(e["id"] + " multifunction", e["function"] == 0 and bool(siblings), p.get("multifunction"))
+    want_ids = {b["id"] for b in buses} | {e["id"] for e in plan["endpoints"]}
+    if smmu_pluggable:
+        want_ids |= {v["id"] for v in plan["vsmmus"]}
+        for v in plan["vsmmus"]:
+            # a link property reads back as a QOM path ending in the bus id
+            expect(v["id"] + " primary-bus", v["root_complex"],
+                   (periph.get(v["id"], {}).get("primary-bus") or "").rsplit("/", 1)[-1])
+    expect("QEMU device ids", sorted(want_ids), sorted(periph))
     return errors
 
 
